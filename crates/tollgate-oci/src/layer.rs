@@ -1,0 +1,234 @@
+//! Reading one layer: verify the blob digest while it streams, detect and undo compression,
+//! verify the diff_id, bound the decompressed size, and walk the tar entries once.
+//!
+//! ref: <https://github.com/opencontainers/image-spec/blob/v1.1.0/layer.md>
+
+use std::io::{self, BufRead, BufReader, Read};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use crate::digest::VerifyingReader;
+use crate::limits::BoundedReader;
+use crate::{Digest, Error, Limits, Result};
+
+/// Layer compression, decided by magic bytes (media types are often wrong in the wild).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compression {
+    /// A plain tar.
+    None,
+    /// gzip (possibly several members, as pigz and some registries write).
+    Gzip,
+    /// zstd (possibly several frames).
+    Zstd,
+}
+
+impl Compression {
+    /// Detect from the first bytes of a blob.
+    #[must_use]
+    pub fn from_magic(head: &[u8]) -> Self {
+        if head.starts_with(&[0x1f, 0x8b]) {
+            Self::Gzip
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Self::Zstd
+        } else {
+            Self::None
+        }
+    }
+}
+
+/// A decompressing reader that can give back its input, so that the compressed stream can be
+/// drained to its end (and its digest checked) after the tar has ended.
+pub(crate) enum Decoder<R: BufRead> {
+    Plain(R),
+    Gzip(flate2::bufread::MultiGzDecoder<R>),
+    Zstd(zstd::stream::read::Decoder<'static, R>),
+}
+
+pub(crate) fn decompressor<R: BufRead>(reader: R, compression: Compression) -> io::Result<Decoder<R>> {
+    Ok(match compression {
+        Compression::None => Decoder::Plain(reader),
+        Compression::Gzip => Decoder::Gzip(flate2::bufread::MultiGzDecoder::new(reader)),
+        Compression::Zstd => Decoder::Zstd(zstd::stream::read::Decoder::with_buffer(reader)?),
+    })
+}
+
+impl<R: BufRead> Decoder<R> {
+    pub(crate) fn into_inner(self) -> R {
+        match self {
+            Self::Plain(reader) => reader,
+            Self::Gzip(decoder) => decoder.into_inner(),
+            Self::Zstd(decoder) => decoder.finish(),
+        }
+    }
+}
+
+impl<R: BufRead> Read for Decoder<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Self::Plain(reader) => reader.read(buf),
+            Self::Gzip(decoder) => decoder.read(buf),
+            Self::Zstd(decoder) => decoder.read(buf),
+        }
+    }
+}
+
+/// A reader that verifies against a digest when one is known and passes bytes through otherwise.
+pub(crate) enum MaybeVerifying<R> {
+    Verify(VerifyingReader<R>),
+    Pass(R),
+}
+
+impl<R: Read> MaybeVerifying<R> {
+    pub(crate) fn new(inner: R, expected: Option<&Digest>, size: Option<u64>, what: String) -> Self {
+        match expected {
+            Some(digest) => Self::Verify(VerifyingReader::new(inner, digest.clone(), size, what)),
+            None => Self::Pass(inner),
+        }
+    }
+
+    pub(crate) fn into_inner(self) -> R {
+        match self {
+            Self::Verify(reader) => reader.into_inner(),
+            Self::Pass(reader) => reader,
+        }
+    }
+}
+
+impl<R: Read> Read for MaybeVerifying<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Self::Verify(reader) => reader.read(buf),
+            Self::Pass(reader) => reader.read(buf),
+        }
+    }
+}
+
+/// What a layer stream needs to know to verify itself.
+pub(crate) struct LayerStreamSpec<'a> {
+    pub(crate) what: String,
+    pub(crate) digest: Option<&'a Digest>,
+    pub(crate) size: Option<u64>,
+    pub(crate) diff_id: Option<&'a Digest>,
+}
+
+type Inner<'r> = BoundedReader<MaybeVerifying<Decoder<BufReader<MaybeVerifying<Box<dyn Read + Send + 'r>>>>>>;
+
+/// The decompressed, verified, bounded tar stream of one layer.
+pub(crate) struct LayerStream<'r> {
+    inner: Inner<'r>,
+    what: String,
+}
+
+impl<'r> LayerStream<'r> {
+    pub(crate) fn new(
+        raw: Box<dyn Read + Send + 'r>,
+        spec: &LayerStreamSpec<'_>,
+        limits: &Limits,
+        image_bytes: Arc<AtomicU64>,
+    ) -> Result<Self> {
+        let verified = MaybeVerifying::new(raw, spec.digest, spec.size, spec.what.clone());
+        let mut buffered = BufReader::with_capacity(256 * 1024, verified);
+        let head = buffered.fill_buf().map_err(|e| Error::from_stream(&spec.what, e))?;
+        let compression = Compression::from_magic(head);
+        let decoder = decompressor(buffered, compression).map_err(|e| Error::from_stream(&spec.what, e))?;
+        let diff_verified = MaybeVerifying::new(decoder, spec.diff_id, None, format!("{} (uncompressed, diff_id)", spec.what));
+        Ok(Self {
+            inner: BoundedReader::new(diff_verified, limits, image_bytes, spec.what.clone()),
+            what: spec.what.clone(),
+        })
+    }
+
+    /// Read both the decompressed and the compressed streams to their ends so that the diff_id
+    /// and the blob digest are checked even when the tar ended early (its end-of-archive blocks
+    /// come before padding, and gzip trailers come after the last tar byte).
+    pub(crate) fn finish(self) -> Result<()> {
+        let what = self.what;
+        let mut bounded = self.inner;
+        io::copy(&mut bounded, &mut io::sink()).map_err(|e| Error::from_stream(&what, e))?;
+        let decoder = bounded.into_inner().into_inner();
+        let mut compressed = decoder.into_inner();
+        io::copy(&mut compressed, &mut io::sink()).map_err(|e| Error::from_stream(&what, e))?;
+        Ok(())
+    }
+
+    pub(crate) fn what(&self) -> &str {
+        &self.what
+    }
+}
+
+impl Read for LayerStream<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf)
+    }
+}
+
+/// A tar entry's path made safe: `./a//b/` → `a/b`. `Ok(None)` is the root itself. Absolute
+/// paths and `..` that would leave the root are errors: no layer written by docker, buildah or
+/// containerd has them, so they only appear in crafted archives.
+pub(crate) fn clean_entry_path(raw: &[u8], layer: &str, limits: &Limits) -> Result<Option<String>> {
+    let lossy = String::from_utf8_lossy(raw);
+    if raw.len() > limits.max_path_bytes {
+        return Err(Error::LimitExceeded {
+            what: format!("{layer}: length of path `{}…`", lossy.chars().take(80).collect::<String>()),
+            limit: limits.max_path_bytes as u64,
+            unit: "bytes",
+            hint: "",
+        });
+    }
+    if raw.first() == Some(&b'/') {
+        return Err(Error::AbsolutePath {
+            layer: layer.to_owned(),
+            path: lossy.into_owned(),
+        });
+    }
+    match normalise(&lossy) {
+        Some(path) if path.is_empty() => Ok(None),
+        Some(path) => Ok(Some(path)),
+        None => Err(Error::PathEscape {
+            layer: layer.to_owned(),
+            path: lossy.into_owned(),
+        }),
+    }
+}
+
+/// Lexically clean a relative path; `None` if `..` climbs above the start.
+pub(crate) fn normalise(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            part => parts.push(part),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_paths() {
+        let limits = Limits::default();
+        let clean = |p: &str| clean_entry_path(p.as_bytes(), "layer 0", &limits);
+        assert_eq!(clean("./etc/passwd").unwrap().as_deref(), Some("etc/passwd"));
+        assert_eq!(clean("usr//lib/./x/").unwrap().as_deref(), Some("usr/lib/x"));
+        assert_eq!(clean("./").unwrap(), None);
+        assert_eq!(clean("a/../b").unwrap().as_deref(), Some("b"));
+        assert!(matches!(clean("../etc/passwd"), Err(Error::PathEscape { .. })));
+        assert!(matches!(clean("a/../../etc"), Err(Error::PathEscape { .. })));
+        assert!(matches!(clean("/etc/passwd"), Err(Error::AbsolutePath { .. })));
+        let long = "a/".repeat(3000);
+        assert!(matches!(clean(&long), Err(Error::LimitExceeded { .. })));
+    }
+
+    #[test]
+    fn magic() {
+        assert_eq!(Compression::from_magic(&[0x1f, 0x8b, 8]), Compression::Gzip);
+        assert_eq!(Compression::from_magic(&[0x28, 0xb5, 0x2f, 0xfd]), Compression::Zstd);
+        assert_eq!(Compression::from_magic(b"etc/"), Compression::None);
+    }
+}

@@ -1,0 +1,741 @@
+//! The merged, read-only filesystem view of an image: layers applied in order with OCI
+//! whiteouts and opaque directories, links kept as links, and path resolution that follows
+//! symbolic links the way a process chrooted into the image would, so nothing resolves outside.
+//!
+//! ref: <https://github.com/opencontainers/image-spec/blob/v1.1.0/layer.md#whiteouts>
+//!
+//! Memory is the point of this module: an image can hold millions of files, so a path is not a
+//! `String` but a node in a tree whose names live in one arena, and each node is a few dozen
+//! bytes. No crate offers such an interned path tree with whiteout semantics; `hashbrown`'s
+//! `HashTable` gives the (parent, name) index without storing the names twice.
+
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+
+use crate::{Error, Result};
+
+/// The kind of a file in the view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileKind {
+    /// A regular file.
+    File,
+    /// A directory.
+    Directory,
+    /// A symbolic link (its target is kept verbatim).
+    Symlink,
+    /// A hard link to another path of the same layer (or a lower one).
+    Hardlink,
+}
+
+const KIND_NONE: u8 = 0;
+const KIND_FILE: u8 = 1;
+const KIND_DIRECTORY: u8 = 2;
+const KIND_SYMLINK: u8 = 3;
+const KIND_HARDLINK: u8 = 4;
+
+const FLAG_DELETED: u8 = 1;
+/// In a layer: this path hides the same path of lower layers (`.wh.<name>`).
+const FLAG_WHITEOUT: u8 = 2;
+/// In a layer: this directory hides all children of lower layers (`.wh..wh..opq`).
+const FLAG_OPAQUE: u8 = 4;
+/// A directory that exists only because a deeper entry needed it.
+const FLAG_IMPLICIT: u8 = 8;
+
+const NONE: u32 = u32::MAX;
+const ROOT: u32 = 0;
+
+#[derive(Clone, Copy, Debug)]
+struct Node {
+    parent: u32,
+    name_start: u32,
+    name_len: u32,
+    first_child: u32,
+    next_sibling: u32,
+    link_start: u32,
+    link_len: u32,
+    /// Position of the entry in its layer's tar (0-based), to find it again quickly.
+    ordinal: u32,
+    size: u64,
+    mode: u32,
+    layer: u16,
+    kind: u8,
+    flags: u8,
+}
+
+/// Metadata of one entry, as recorded from a tar header.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct EntryMeta {
+    pub(crate) size: u64,
+    pub(crate) mode: u32,
+    pub(crate) ordinal: u32,
+}
+
+/// A tree of paths with compact nodes. Used both for one layer's entries (with whiteout flags)
+/// and for the merged view.
+#[derive(Clone)]
+pub(crate) struct PathTable {
+    nodes: Vec<Node>,
+    names: Vec<u8>,
+    links: Vec<u8>,
+    index: HashTable<u32>,
+    hasher: hashbrown::DefaultHashBuilder,
+}
+
+impl Default for PathTable {
+    fn default() -> Self {
+        let mut table = Self {
+            nodes: Vec::new(),
+            names: Vec::new(),
+            links: Vec::new(),
+            index: HashTable::new(),
+            hasher: hashbrown::DefaultHashBuilder::default(),
+        };
+        table.nodes.push(Node {
+            parent: NONE,
+            name_start: 0,
+            name_len: 0,
+            first_child: NONE,
+            next_sibling: NONE,
+            link_start: 0,
+            link_len: 0,
+            ordinal: 0,
+            size: 0,
+            mode: 0o755,
+            layer: 0,
+            kind: KIND_DIRECTORY,
+            flags: FLAG_IMPLICIT,
+        });
+        table
+    }
+}
+
+fn too_large() -> Error {
+    Error::LimitExceeded {
+        what: "size of the path table".to_owned(),
+        limit: u64::from(u32::MAX),
+        unit: "bytes",
+        hint: "",
+    }
+}
+
+impl PathTable {
+    fn name(&self, node: u32) -> &str {
+        let n = &self.nodes[node as usize];
+        let bytes = &self.names[n.name_start as usize..(n.name_start + n.name_len) as usize];
+        // Names are stored from `&str` only, so this cannot fail; fall back to "" defensively.
+        std::str::from_utf8(bytes).unwrap_or_default()
+    }
+
+    fn link_target(&self, node: u32) -> Option<&str> {
+        let n = &self.nodes[node as usize];
+        if n.kind != KIND_SYMLINK && n.kind != KIND_HARDLINK {
+            return None;
+        }
+        let bytes = &self.links[n.link_start as usize..(n.link_start + n.link_len) as usize];
+        std::str::from_utf8(bytes).ok()
+    }
+
+    fn hash_key(&self, parent: u32, name: &str) -> u64 {
+        self.hasher.hash_one((parent, name))
+    }
+
+    fn child(&self, parent: u32, name: &str) -> Option<u32> {
+        let hash = self.hash_key(parent, name);
+        self.index
+            .find(hash, |&id| self.nodes[id as usize].parent == parent && self.name(id) == name)
+            .copied()
+    }
+
+    fn live(&self, node: u32) -> bool {
+        self.nodes[node as usize].flags & FLAG_DELETED == 0
+    }
+
+    /// The child `name` of `parent`, created (as an implicit directory) if missing. A deleted
+    /// node is revived with its flags cleared.
+    fn child_or_insert(&mut self, parent: u32, name: &str) -> Result<u32> {
+        if let Some(id) = self.child(parent, name) {
+            let node = &mut self.nodes[id as usize];
+            if node.flags & FLAG_DELETED != 0 {
+                node.flags = FLAG_IMPLICIT;
+                node.kind = KIND_DIRECTORY;
+                node.size = 0;
+                node.mode = 0o755;
+            }
+            return Ok(id);
+        }
+        let id = u32::try_from(self.nodes.len()).map_err(|_| too_large())?;
+        let name_start = u32::try_from(self.names.len()).map_err(|_| too_large())?;
+        self.names.extend_from_slice(name.as_bytes());
+        u32::try_from(self.names.len()).map_err(|_| too_large())?;
+        let next_sibling = self.nodes[parent as usize].first_child;
+        self.nodes.push(Node {
+            parent,
+            name_start,
+            name_len: name.len() as u32,
+            first_child: NONE,
+            next_sibling,
+            link_start: 0,
+            link_len: 0,
+            ordinal: 0,
+            size: 0,
+            mode: 0o755,
+            layer: 0,
+            kind: KIND_DIRECTORY,
+            flags: FLAG_IMPLICIT,
+        });
+        self.nodes[parent as usize].first_child = id;
+        let hash = self.hash_key(parent, name);
+        let (nodes, names) = (&self.nodes, &self.names);
+        let hasher = &self.hasher;
+        self.index.insert_unique(hash, id, |&other| {
+            let n = &nodes[other as usize];
+            let other_name = std::str::from_utf8(&names[n.name_start as usize..(n.name_start + n.name_len) as usize]).unwrap_or_default();
+            hasher.hash_one((n.parent, other_name))
+        });
+        Ok(id)
+    }
+
+    /// The node for a clean relative path, creating parents as implicit directories. A parent
+    /// that is not a directory becomes one: a later layer that puts files under a path wins.
+    fn insert_path(&mut self, path: &str) -> Result<u32> {
+        let mut node = ROOT;
+        for part in path.split('/').filter(|p| !p.is_empty()) {
+            let parent = node;
+            if self.nodes[parent as usize].kind != KIND_DIRECTORY {
+                let n = &mut self.nodes[parent as usize];
+                n.kind = KIND_DIRECTORY;
+                n.flags |= FLAG_IMPLICIT;
+                n.size = 0;
+            }
+            node = self.child_or_insert(parent, part)?;
+        }
+        Ok(node)
+    }
+
+    /// The node of a clean relative path, not following any link.
+    fn lookup(&self, path: &str) -> Option<u32> {
+        let mut node = ROOT;
+        for part in path.split('/').filter(|p| !p.is_empty()) {
+            node = self.child(node, part)?;
+            if !self.live(node) {
+                return None;
+            }
+        }
+        Some(node)
+    }
+
+    fn set_entry(&mut self, node: u32, kind: u8, meta: EntryMeta, layer: u16, link: Option<&str>) -> Result<()> {
+        let (link_start, link_len) = match link {
+            Some(link) => {
+                let start = u32::try_from(self.links.len()).map_err(|_| too_large())?;
+                self.links.extend_from_slice(link.as_bytes());
+                (start, link.len() as u32)
+            }
+            None => (0, 0),
+        };
+        let n = &mut self.nodes[node as usize];
+        n.kind = kind;
+        n.size = meta.size;
+        n.mode = meta.mode;
+        n.ordinal = meta.ordinal;
+        n.layer = layer;
+        n.link_start = link_start;
+        n.link_len = link_len;
+        n.flags &= !(FLAG_IMPLICIT | FLAG_DELETED);
+        Ok(())
+    }
+
+    /// Mark all descendants of `node` deleted (not `node` itself).
+    fn delete_children(&mut self, node: u32) {
+        let mut stack = vec![self.nodes[node as usize].first_child];
+        while let Some(mut child) = stack.pop() {
+            while child != NONE {
+                let n = &mut self.nodes[child as usize];
+                n.flags |= FLAG_DELETED;
+                if n.first_child != NONE {
+                    stack.push(n.first_child);
+                }
+                child = n.next_sibling;
+            }
+        }
+    }
+
+    fn delete(&mut self, node: u32) {
+        self.delete_children(node);
+        if node != ROOT {
+            self.nodes[node as usize].flags |= FLAG_DELETED;
+        }
+    }
+
+    fn path_of(&self, node: u32) -> String {
+        let mut parts = Vec::new();
+        let mut current = node;
+        while current != ROOT && current != NONE {
+            parts.push(self.name(current));
+            current = self.nodes[current as usize].parent;
+        }
+        let mut path = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+        for part in parts.iter().rev() {
+            path.push('/');
+            path.push_str(part);
+        }
+        if path.is_empty() {
+            path.push('/');
+        }
+        path
+    }
+
+    /// Live children of `node`, sorted by name.
+    fn sorted_children(&self, node: u32) -> Vec<u32> {
+        let mut children = Vec::new();
+        let mut child = self.nodes[node as usize].first_child;
+        while child != NONE {
+            if self.live(child) {
+                children.push(child);
+            }
+            child = self.nodes[child as usize].next_sibling;
+        }
+        children.sort_unstable_by(|a, b| self.name(*a).cmp(self.name(*b)));
+        children
+    }
+
+    fn len_live(&self) -> usize {
+        self.nodes.iter().skip(1).filter(|n| n.flags & FLAG_DELETED == 0 && n.kind != KIND_NONE).count()
+    }
+}
+
+/// One layer's entries as a path table, with its whiteouts and opaque directories.
+#[derive(Default)]
+pub(crate) struct LayerTable {
+    table: PathTable,
+    pub(crate) entries: u64,
+    pub(crate) whiteouts: u64,
+}
+
+impl LayerTable {
+    pub(crate) fn add(&mut self, path: &str, kind: FileKind, meta: EntryMeta, link: Option<&str>) -> Result<()> {
+        let node = self.table.insert_path(path)?;
+        let code = match kind {
+            FileKind::File => KIND_FILE,
+            FileKind::Directory => KIND_DIRECTORY,
+            FileKind::Symlink => KIND_SYMLINK,
+            FileKind::Hardlink => KIND_HARDLINK,
+        };
+        // Replacing a directory by a non-directory within one layer drops what was under it,
+        // as extracting the tar would.
+        if code != KIND_DIRECTORY {
+            self.table.delete_children(node);
+        }
+        self.table.set_entry(node, code, meta, 0, link)
+    }
+
+    pub(crate) fn add_whiteout(&mut self, path: &str) -> Result<()> {
+        self.whiteouts += 1;
+        let node = self.table.insert_path(path)?;
+        let n = &mut self.table.nodes[node as usize];
+        if n.flags & FLAG_IMPLICIT != 0 {
+            n.kind = KIND_NONE;
+            n.flags &= !FLAG_IMPLICIT;
+        }
+        n.flags |= FLAG_WHITEOUT;
+        Ok(())
+    }
+
+    pub(crate) fn add_opaque(&mut self, directory: &str) -> Result<()> {
+        self.whiteouts += 1;
+        let node = self.table.insert_path(directory)?;
+        self.table.nodes[node as usize].flags |= FLAG_OPAQUE;
+        Ok(())
+    }
+
+    /// A regular file (or a hard link to one) at `path` in this layer, by its last occurrence.
+    pub(crate) fn file(&self, path: &str) -> Option<(FileKind, EntryMeta, Option<String>)> {
+        let node = self.table.lookup(path)?;
+        let n = &self.table.nodes[node as usize];
+        let meta = EntryMeta {
+            size: n.size,
+            mode: n.mode,
+            ordinal: n.ordinal,
+        };
+        match n.kind {
+            KIND_FILE => Some((FileKind::File, meta, None)),
+            KIND_HARDLINK => Some((FileKind::Hardlink, meta, self.table.link_target(node).map(str::to_owned))),
+            _ => None,
+        }
+    }
+
+    /// Number of non-directory entries added by this layer.
+    pub(crate) fn files_added(&self) -> u64 {
+        self.table
+            .nodes
+            .iter()
+            .skip(1)
+            .filter(|n| n.flags & FLAG_DELETED == 0 && matches!(n.kind, KIND_FILE | KIND_SYMLINK | KIND_HARDLINK))
+            .count() as u64
+    }
+}
+
+/// The image's final filesystem.
+#[derive(Clone, Default)]
+pub struct MergedView {
+    table: PathTable,
+}
+
+/// One path in the merged view.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FileInfo {
+    /// Absolute path inside the image, e.g. `/etc/os-release`.
+    pub path: String,
+    /// What it is.
+    pub kind: FileKind,
+    /// Size in bytes (for regular files and hard links).
+    pub size: u64,
+    /// Permission and type bits from the tar header.
+    pub mode: u32,
+    /// Index of the layer that last wrote this path.
+    pub layer: usize,
+    /// Link target, verbatim (symbolic links) or as an absolute image path (hard links).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link_target: Option<String>,
+    #[serde(skip)]
+    pub(crate) ordinal: u32,
+}
+
+impl MergedView {
+    /// Apply one layer on top of the view. Whiteouts and opaque markers of the layer only hide
+    /// lower layers, whatever their order in the tar (image-spec: "whiteout files MUST only
+    /// apply to resources in lower/parent layers").
+    pub(crate) fn apply(&mut self, layer: &LayerTable, layer_index: u16, layer_name: &str) -> Result<()> {
+        let upper = &layer.table;
+        if self.table.nodes.len() == 1 && layer_index == 0 {
+            // The bottom layer: nothing to hide, take the table as it is.
+            self.table = upper.clone();
+            for node in &mut self.table.nodes {
+                if node.kind == KIND_NONE {
+                    node.flags |= FLAG_DELETED;
+                }
+                node.flags &= !(FLAG_WHITEOUT | FLAG_OPAQUE);
+                node.layer = layer_index;
+            }
+            return self.check_hardlinks(layer, layer_index, layer_name);
+        }
+        // Pass 1: deletions.
+        for (id, node) in upper.nodes.iter().enumerate().skip(1) {
+            if node.flags & (FLAG_WHITEOUT | FLAG_OPAQUE) == 0 {
+                continue;
+            }
+            let path = upper.path_of(id as u32);
+            if let Some(target) = self.table.lookup(&path) {
+                if node.flags & FLAG_WHITEOUT != 0 {
+                    self.table.delete(target);
+                } else {
+                    self.table.delete_children(target);
+                }
+            }
+        }
+        // Pass 2: additions, parents before children.
+        let mut stack: Vec<(u32, u32)> = vec![(ROOT, ROOT)];
+        while let Some((upper_id, merged_id)) = stack.pop() {
+            let mut child = upper.nodes[upper_id as usize].first_child;
+            while child != NONE {
+                let id = child;
+                let node = upper.nodes[id as usize];
+                child = node.next_sibling;
+                if node.flags & FLAG_DELETED != 0 || node.kind == KIND_NONE {
+                    continue;
+                }
+                let name = upper.name(id);
+                if self.table.nodes[merged_id as usize].kind != KIND_DIRECTORY {
+                    let parent = &mut self.table.nodes[merged_id as usize];
+                    parent.kind = KIND_DIRECTORY;
+                    parent.size = 0;
+                }
+                let existed = self.table.child(merged_id, name).filter(|&m| self.table.live(m));
+                let target = self.table.child_or_insert(merged_id, name)?;
+                let keep_existing_directory = existed.is_some()
+                    && node.kind == KIND_DIRECTORY
+                    && self.table.nodes[target as usize].kind == KIND_DIRECTORY;
+                if keep_existing_directory {
+                    if node.flags & FLAG_IMPLICIT == 0 {
+                        let t = &mut self.table.nodes[target as usize];
+                        t.mode = node.mode;
+                        t.layer = layer_index;
+                        t.flags &= !FLAG_IMPLICIT;
+                    }
+                } else {
+                    if existed.is_some() {
+                        self.table.delete_children(target);
+                    }
+                    let meta = EntryMeta {
+                        size: node.size,
+                        mode: node.mode,
+                        ordinal: node.ordinal,
+                    };
+                    let link = upper.link_target(id).map(str::to_owned);
+                    self.table.set_entry(target, node.kind, meta, layer_index, link.as_deref())?;
+                    if node.flags & FLAG_IMPLICIT != 0 {
+                        self.table.nodes[target as usize].flags |= FLAG_IMPLICIT;
+                    }
+                }
+                if node.kind == KIND_DIRECTORY {
+                    stack.push((id, target));
+                }
+            }
+        }
+        self.check_hardlinks(layer, layer_index, layer_name)
+    }
+
+    /// Every hard link of the layer must name a regular file that exists once the layer is
+    /// applied (docker refuses to extract a layer whose hard link has no target).
+    fn check_hardlinks(&self, layer: &LayerTable, layer_index: u16, layer_name: &str) -> Result<()> {
+        let upper = &layer.table;
+        for (id, node) in upper.nodes.iter().enumerate().skip(1) {
+            if node.kind != KIND_HARDLINK || node.flags & FLAG_DELETED != 0 {
+                continue;
+            }
+            let target = upper.link_target(id as u32).unwrap_or_default();
+            let found = self
+                .table
+                .lookup(target)
+                .is_some_and(|t| matches!(self.table.nodes[t as usize].kind, KIND_FILE | KIND_HARDLINK));
+            if !found {
+                return Err(Error::HardlinkTargetMissing {
+                    layer: layer_name.to_owned(),
+                    path: upper.path_of(id as u32),
+                    target: format!("/{target}"),
+                });
+            }
+        }
+        let _ = layer_index;
+        Ok(())
+    }
+
+    /// Information about `path` without following a final symbolic link (like `lstat`); parent
+    /// directories are followed.
+    #[must_use]
+    pub fn get(&self, path: &str, max_hops: usize) -> Option<FileInfo> {
+        let node = self.resolve_node(path, false, max_hops).ok()??;
+        Some(self.info(node))
+    }
+
+    /// Resolve `path` following every symbolic link, chroot-style: `..` at the root stays at
+    /// the root and absolute link targets start at the image root, so a link can never lead
+    /// outside the image. `Ok(None)` if the path does not exist.
+    pub fn resolve(&self, path: &str, max_hops: usize) -> Result<Option<FileInfo>> {
+        Ok(self.resolve_node(path, true, max_hops)?.map(|node| self.info(node)))
+    }
+
+    fn resolve_node(&self, path: &str, follow_last: bool, max_hops: usize) -> Result<Option<u32>> {
+        let mut hops = 0usize;
+        // Components still to walk, in reverse order (a stack), so link targets can be spliced in.
+        let mut pending: Vec<String> = path.split('/').filter(|p| !p.is_empty()).rev().map(str::to_owned).collect();
+        let mut current = ROOT;
+        while let Some(part) = pending.pop() {
+            match part.as_str() {
+                "." => continue,
+                ".." => {
+                    let parent = self.table.nodes[current as usize].parent;
+                    current = if parent == NONE { ROOT } else { parent };
+                    continue;
+                }
+                _ => {}
+            }
+            if self.table.nodes[current as usize].kind != KIND_DIRECTORY {
+                return Ok(None);
+            }
+            let Some(next) = self.table.child(current, &part).filter(|&n| self.table.live(n)) else {
+                return Ok(None);
+            };
+            let is_last = pending.is_empty();
+            let node = &self.table.nodes[next as usize];
+            if node.kind == KIND_SYMLINK && (follow_last || !is_last) {
+                hops += 1;
+                if hops > max_hops {
+                    return Err(Error::SymlinkLoop { path: path.to_owned() });
+                }
+                let target = self.table.link_target(next).unwrap_or_default();
+                if target.starts_with('/') {
+                    current = ROOT;
+                }
+                pending.extend(target.split('/').filter(|p| !p.is_empty()).rev().map(str::to_owned));
+                continue;
+            }
+            current = next;
+        }
+        Ok(Some(current))
+    }
+
+    fn info(&self, node: u32) -> FileInfo {
+        let n = &self.table.nodes[node as usize];
+        let kind = match n.kind {
+            KIND_FILE => FileKind::File,
+            KIND_SYMLINK => FileKind::Symlink,
+            KIND_HARDLINK => FileKind::Hardlink,
+            _ => FileKind::Directory,
+        };
+        let link_target = self.table.link_target(node).map(|t| {
+            if kind == FileKind::Hardlink {
+                format!("/{t}")
+            } else {
+                t.to_owned()
+            }
+        });
+        FileInfo {
+            path: self.table.path_of(node),
+            kind,
+            size: n.size,
+            mode: n.mode,
+            layer: usize::from(n.layer),
+            link_target,
+            ordinal: n.ordinal,
+        }
+    }
+
+    /// Every path of the final filesystem (directories included), sorted, depth first.
+    pub fn files(&self) -> impl Iterator<Item = FileInfo> + '_ {
+        let mut stack: Vec<u32> = self.table.sorted_children(ROOT).into_iter().rev().collect();
+        std::iter::from_fn(move || {
+            let node = stack.pop()?;
+            if self.table.nodes[node as usize].kind == KIND_DIRECTORY {
+                stack.extend(self.table.sorted_children(node).into_iter().rev());
+            }
+            Some(self.info(node))
+        })
+    }
+
+    /// Number of paths in the final filesystem (directories included).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.table.len_live()
+    }
+
+    /// Whether the filesystem is empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(size: u64) -> EntryMeta {
+        EntryMeta {
+            size,
+            mode: 0o644,
+            ordinal: 0,
+        }
+    }
+
+    fn paths(view: &MergedView) -> Vec<String> {
+        view.files().map(|f| f.path).collect()
+    }
+
+    #[test]
+    fn whiteouts_and_opaque_directories() {
+        let mut lower = LayerTable::default();
+        lower.add("etc/passwd", FileKind::File, file(10), None).unwrap();
+        lower.add("etc/shadow", FileKind::File, file(5), None).unwrap();
+        lower.add("opt/app/a", FileKind::File, file(1), None).unwrap();
+        lower.add("opt/app/b", FileKind::File, file(1), None).unwrap();
+        lower.add("root/.ssh/id_rsa", FileKind::File, file(1675), None).unwrap();
+        let mut upper = LayerTable::default();
+        upper.add_whiteout("root/.ssh/id_rsa").unwrap();
+        upper.add_opaque("opt/app").unwrap();
+        upper.add("opt/app/c", FileKind::File, file(2), None).unwrap();
+        upper.add("etc/passwd", FileKind::File, file(20), None).unwrap();
+
+        let mut view = MergedView::default();
+        view.apply(&lower, 0, "layer 0").unwrap();
+        view.apply(&upper, 1, "layer 1").unwrap();
+        assert_eq!(
+            paths(&view),
+            [
+                "/etc",
+                "/etc/passwd",
+                "/etc/shadow",
+                "/opt",
+                "/opt/app",
+                "/opt/app/c",
+                "/root",
+                "/root/.ssh"
+            ]
+        );
+        let passwd = view.get("/etc/passwd", 40).unwrap();
+        assert_eq!((passwd.size, passwd.layer), (20, 1));
+        assert_eq!(view.get("etc/shadow", 40).unwrap().layer, 0);
+    }
+
+    #[test]
+    fn whiteout_then_recreate_in_same_layer_keeps_the_new_entry() {
+        let mut lower = LayerTable::default();
+        lower.add("a/old", FileKind::File, file(1), None).unwrap();
+        let mut upper = LayerTable::default();
+        upper.add("a", FileKind::Directory, file(0), None).unwrap();
+        upper.add("a/new", FileKind::File, file(1), None).unwrap();
+        upper.add_opaque("a").unwrap();
+        let mut view = MergedView::default();
+        view.apply(&lower, 0, "l0").unwrap();
+        view.apply(&upper, 1, "l1").unwrap();
+        assert_eq!(paths(&view), ["/a", "/a/new"]);
+    }
+
+    #[test]
+    fn file_replaces_directory_and_back() {
+        let mut l0 = LayerTable::default();
+        l0.add("x/y/z", FileKind::File, file(1), None).unwrap();
+        let mut l1 = LayerTable::default();
+        l1.add("x", FileKind::File, file(3), None).unwrap();
+        let mut l2 = LayerTable::default();
+        l2.add("x/w", FileKind::File, file(4), None).unwrap();
+        let mut view = MergedView::default();
+        view.apply(&l0, 0, "l0").unwrap();
+        view.apply(&l1, 1, "l1").unwrap();
+        assert_eq!(paths(&view), ["/x"]);
+        view.apply(&l2, 2, "l2").unwrap();
+        assert_eq!(paths(&view), ["/x", "/x/w"]);
+    }
+
+    #[test]
+    fn symlinks_resolve_inside_the_root() {
+        let mut layer = LayerTable::default();
+        layer.add("usr/lib/os-release", FileKind::File, file(100), None).unwrap();
+        layer.add("etc/os-release", FileKind::Symlink, file(0), Some("../usr/lib/os-release")).unwrap();
+        layer.add("bin", FileKind::Symlink, file(0), Some("usr/bin")).unwrap();
+        layer.add("usr/bin/sh", FileKind::File, file(7), None).unwrap();
+        layer.add("escape", FileKind::Symlink, file(0), Some("../../../../../etc/os-release")).unwrap();
+        layer.add("abs", FileKind::Symlink, file(0), Some("/usr/lib/../lib/os-release")).unwrap();
+        layer.add("loop1", FileKind::Symlink, file(0), Some("loop2")).unwrap();
+        layer.add("loop2", FileKind::Symlink, file(0), Some("loop1")).unwrap();
+        layer.add("host", FileKind::Symlink, file(0), Some("/proc/self/root/etc/shadow")).unwrap();
+        let mut view = MergedView::default();
+        view.apply(&layer, 0, "l0").unwrap();
+        let resolved = |p: &str| view.resolve(p, 40).unwrap().map(|f| f.path);
+        assert_eq!(resolved("/etc/os-release").as_deref(), Some("/usr/lib/os-release"));
+        assert_eq!(resolved("/bin/sh").as_deref(), Some("/usr/bin/sh"));
+        assert_eq!(resolved("/escape").as_deref(), Some("/usr/lib/os-release"));
+        assert_eq!(resolved("/abs").as_deref(), Some("/usr/lib/os-release"));
+        assert_eq!(resolved("/host"), None);
+        assert_eq!(resolved("/../../etc/os-release").as_deref(), Some("/usr/lib/os-release"));
+        assert!(matches!(view.resolve("/loop1", 40), Err(Error::SymlinkLoop { .. })));
+        assert_eq!(view.get("/etc/os-release", 40).unwrap().kind, FileKind::Symlink);
+    }
+
+    #[test]
+    fn hardlink_without_target_is_an_error() {
+        let mut layer = LayerTable::default();
+        layer.add("a", FileKind::File, file(1), None).unwrap();
+        layer.add("b", FileKind::Hardlink, file(1), Some("a")).unwrap();
+        let mut view = MergedView::default();
+        view.apply(&layer, 0, "l0").unwrap();
+        assert_eq!(view.get("/b", 40).unwrap().link_target.as_deref(), Some("/a"));
+
+        let mut bad = LayerTable::default();
+        bad.add("c", FileKind::Hardlink, file(1), Some("missing")).unwrap();
+        let err = view.apply(&bad, 1, "layer 1").unwrap_err();
+        assert!(matches!(err, Error::HardlinkTargetMissing { ref target, .. } if target == "/missing"), "{err}");
+    }
+}

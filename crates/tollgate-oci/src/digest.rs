@@ -107,7 +107,11 @@ impl FromStr for Digest {
         let algorithm = match algorithm {
             "sha256" => Algorithm::Sha256,
             "sha512" => Algorithm::Sha512,
-            _ => return Err(invalid("unsupported algorithm (sha256 and sha512 are supported)")),
+            _ => {
+                return Err(invalid(
+                    "unsupported algorithm (sha256 and sha512 are supported)",
+                ));
+            }
         };
         if hex.len() != algorithm.hex_len() {
             return Err(invalid(&format!(
@@ -207,7 +211,12 @@ pub struct VerifyingReader<R> {
 impl<R: Read> VerifyingReader<R> {
     /// Verify `inner` against `expected` (and `expected_size` when known). `what` names the blob
     /// in errors, e.g. "layer 2 (sha256:…)".
-    pub fn new(inner: R, expected: Digest, expected_size: Option<u64>, what: impl Into<String>) -> Self {
+    pub fn new(
+        inner: R,
+        expected: Digest,
+        expected_size: Option<u64>,
+        what: impl Into<String>,
+    ) -> Self {
         Self {
             inner,
             hasher: Some(Hasher::new(expected.algorithm)),
@@ -332,7 +341,10 @@ mod tests {
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
             "sha256:../../../../etc/passwd0000000000000000000000000000000000000000",
         ] {
-            assert!(matches!(bad.parse::<Digest>(), Err(Error::InvalidDigest { .. })), "{bad}");
+            assert!(
+                matches!(bad.parse::<Digest>(), Err(Error::InvalidDigest { .. })),
+                "{bad}"
+            );
         }
     }
 
@@ -353,10 +365,23 @@ mod tests {
 
         let mut short = VerifyingReader::new(&b"hell"[..], expected.clone(), Some(5), "blob");
         let err = Error::from_stream("blob", io::copy(&mut short, &mut io::sink()).unwrap_err());
-        assert!(matches!(err, Error::SizeMismatch { expected: 5, actual: 4, .. }), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                Error::SizeMismatch {
+                    expected: 5,
+                    actual: 4,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
 
         let mut long = VerifyingReader::new(&b"hello world"[..], expected, Some(5), "blob");
         let err = Error::from_stream("blob", io::copy(&mut long, &mut io::sink()).unwrap_err());
-        assert!(matches!(err, Error::SizeMismatch { expected: 5, .. }), "{err:?}");
+        assert!(
+            matches!(err, Error::SizeMismatch { expected: 5, .. }),
+            "{err:?}"
+        );
     }
 }

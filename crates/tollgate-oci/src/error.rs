@@ -14,7 +14,10 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// Everything that can go wrong while resolving, fetching or reading an image.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-#[expect(missing_docs, reason = "each variant's message documents it; fields are named for what they hold")]
+#[expect(
+    missing_docs,
+    reason = "each variant's message documents it; fields are named for what they hold"
+)]
 pub enum Error {
     #[error("invalid image reference `{input}`: {reason}")]
     InvalidReference { input: String, reason: String },
@@ -28,7 +31,9 @@ pub enum Error {
     #[error("invalid platform `{input}`: expected os/arch[/variant], e.g. linux/amd64")]
     InvalidPlatform { input: String },
 
-    #[error("invalid size `{input}`: expected a number with an optional unit (KiB, MiB, GiB, KB, MB, GB)")]
+    #[error(
+        "invalid size `{input}`: expected a number with an optional unit (KiB, MiB, GiB, KB, MB, GB)"
+    )]
     InvalidSize { input: String },
 
     #[error("digest mismatch for {what}: expected `{expected}`, got `{actual}`")]
@@ -155,7 +160,11 @@ pub enum Error {
 }
 
 impl Error {
-    pub(crate) fn io(operation: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub(crate) fn io(
+        operation: &'static str,
+        path: impl Into<PathBuf>,
+        source: std::io::Error,
+    ) -> Self {
         Self::Io {
             operation,
             path: path.into(),

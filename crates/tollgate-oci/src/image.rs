@@ -43,7 +43,8 @@ pub mod media_type {
     /// Docker image manifest, schema 2.
     pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
     /// Docker manifest list.
-    pub const DOCKER_MANIFEST_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
+    pub const DOCKER_MANIFEST_LIST: &str =
+        "application/vnd.docker.distribution.manifest.list.v2+json";
     /// Docker container config.
     pub const DOCKER_CONFIG: &str = "application/vnd.docker.container.image.v1+json";
     /// Docker uncompressed layer.
@@ -179,28 +180,44 @@ impl Image {
                     limits: options.limits.clone(),
                 });
             }
-            Target::OciLayout { path, reference } => Box::new(OciLayout::open_directory(path, reference.clone())?),
+            Target::OciLayout { path, reference } => {
+                Box::new(OciLayout::open_directory(path, reference.clone())?)
+            }
             Target::OciArchive { path, reference } => {
                 let archive = Arc::new(Archive::open(path, &options.limits)?);
-                Box::new(crate::source::docker_archive::open_oci_archive(archive, reference.clone())?)
+                Box::new(crate::source::docker_archive::open_oci_archive(
+                    archive,
+                    reference.clone(),
+                )?)
             }
             Target::DockerArchive { path, reference } => {
                 let archive = Arc::new(Archive::open(path, &options.limits)?);
-                Box::new(DockerArchive::open(archive, reference.clone(), &options.limits)?)
+                Box::new(DockerArchive::open(
+                    archive,
+                    reference.clone(),
+                    &options.limits,
+                )?)
             }
-            Target::Registry(reference) => Box::new(RegistrySource::new(reference.clone(), &options.registry)?),
+            Target::Registry(reference) => {
+                Box::new(RegistrySource::new(reference.clone(), &options.registry)?)
+            }
         };
         Self::resolve(target.clone(), source, options)
     }
 
-    fn resolve(target: Target, source: Box<dyn ImageSource>, options: &OpenOptions) -> Result<Self> {
+    fn resolve(
+        target: Target,
+        source: Box<dyn ImageSource>,
+        options: &OpenOptions,
+    ) -> Result<Self> {
         let limits = &options.limits;
         let mut blob = source.root_manifest(limits)?;
         let mut index_digest = None;
         // An index may point to another index; real images nest at most once or twice.
         for _ in 0..4 {
             let media_type = detect_media_type(&blob)?;
-            if media_type != media_type::OCI_INDEX && media_type != media_type::DOCKER_MANIFEST_LIST {
+            if media_type != media_type::OCI_INDEX && media_type != media_type::DOCKER_MANIFEST_LIST
+            {
                 break;
             }
             let what = format!("index {}", blob.digest);
@@ -218,7 +235,9 @@ impl Image {
                 });
             }
             blob = ManifestBlob {
-                media_type: child.media_type.or_else(|| Some(chosen.media_type().to_string())),
+                media_type: child
+                    .media_type
+                    .or_else(|| Some(chosen.media_type().to_string())),
                 ..child
             };
         }
@@ -230,8 +249,8 @@ impl Image {
             });
         }
         let what = format!("manifest {}", blob.digest);
-        let manifest: oci_spec::image::ImageManifest =
-            serde_json::from_slice(&blob.bytes).map_err(|source| Error::parse(what.clone(), source))?;
+        let manifest: oci_spec::image::ImageManifest = serde_json::from_slice(&blob.bytes)
+            .map_err(|source| Error::parse(what.clone(), source))?;
         let config_descriptor = manifest.config();
         let config_type = config_descriptor.media_type().to_string();
         if config_type != media_type::OCI_CONFIG && config_type != media_type::DOCKER_CONFIG {
@@ -261,8 +280,8 @@ impl Image {
             Some(&config_digest),
             limits.max_manifest_bytes,
         )?;
-        let parsed: oci_spec::image::ImageConfiguration =
-            serde_json::from_slice(&config_bytes).map_err(|source| Error::parse(config_what.clone(), source))?;
+        let parsed: oci_spec::image::ImageConfiguration = serde_json::from_slice(&config_bytes)
+            .map_err(|source| Error::parse(config_what.clone(), source))?;
         let descriptors = manifest.layers();
         if descriptors.len() > limits.max_layers {
             return Err(Error::LimitExceeded {
@@ -276,7 +295,11 @@ impl Image {
         if diff_ids.len() != descriptors.len() {
             return Err(Error::parse(
                 config_what,
-                format!("it lists {} diff_ids but the manifest has {} layers", diff_ids.len(), descriptors.len()),
+                format!(
+                    "it lists {} diff_ids but the manifest has {} layers",
+                    diff_ids.len(),
+                    descriptors.len()
+                ),
             ));
         }
         let created_by = layer_history(&parsed);
@@ -421,7 +444,10 @@ impl Image {
         let mut stats = Vec::with_capacity(scans.len());
         let mut problems = Vec::new();
         for (index, scan) in scans.into_iter().enumerate() {
-            let name = self.layers.get(index).map_or_else(|| "root filesystem".to_owned(), Layer::name);
+            let name = self
+                .layers
+                .get(index)
+                .map_or_else(|| "root filesystem".to_owned(), Layer::name);
             let layer_index = u16::try_from(index).map_err(|_| Error::LimitExceeded {
                 what: "number of layers".to_owned(),
                 limit: u64::from(u16::MAX),
@@ -446,9 +472,11 @@ impl Image {
     /// Read a regular file of the final filesystem by path, following symbolic links inside the
     /// image. Reads at most the analyzer buffer limit.
     pub fn read_file(&self, view: &MergedView, path: &str) -> Result<Vec<u8>> {
-        let info = view.resolve(path, self.limits.max_symlink_hops)?.ok_or_else(|| Error::FileNotFound {
-            path: path.to_owned(),
-        })?;
+        let info = view
+            .resolve(path, self.limits.max_symlink_hops)?
+            .ok_or_else(|| Error::FileNotFound {
+                path: path.to_owned(),
+            })?;
         self.read_entry(view, &info, 0)
     }
 
@@ -461,26 +489,41 @@ impl Image {
                 return match self.find_in_layer(info.layer, &target)? {
                     Some(bytes) => Ok(bytes),
                     None => {
-                        let target_info = view.get(&target, 0).ok_or_else(|| Error::FileNotFound { path: target.clone() })?;
+                        let target_info =
+                            view.get(&target, 0).ok_or_else(|| Error::FileNotFound {
+                                path: target.clone(),
+                            })?;
                         self.read_entry(view, &target_info, depth + 1)
                     }
                 };
             }
-            _ => return Err(Error::NotAFile { path: info.path.clone() }),
+            _ => {
+                return Err(Error::NotAFile {
+                    path: info.path.clone(),
+                });
+            }
         }
         match &self.content {
             Content::Rootfs(root) => {
                 let full = root.join(info.path.trim_start_matches('/'));
-                let metadata = fs_err::symlink_metadata(&full).map_err(|source| Error::io("stat", &full, source))?;
+                let metadata = fs_err::symlink_metadata(&full)
+                    .map_err(|source| Error::io("stat", &full, source))?;
                 if !metadata.is_file() {
-                    return Err(Error::NotAFile { path: info.path.clone() });
+                    return Err(Error::NotAFile {
+                        path: info.path.clone(),
+                    });
                 }
-                let mut file = fs_err::File::open(&full).map_err(|source| Error::io("open", &full, source))?;
-                crate::visit::read_capped(&mut file, self.limits.max_analyzer_buffer).map_err(|source| Error::io("read", &full, source))
+                let mut file =
+                    fs_err::File::open(&full).map_err(|source| Error::io("open", &full, source))?;
+                crate::visit::read_capped(&mut file, self.limits.max_analyzer_buffer)
+                    .map_err(|source| Error::io("read", &full, source))
             }
-            Content::Source(_) => self.find_in_layer(info.layer, &info.path)?.ok_or_else(|| Error::FileNotFound {
-                path: info.path.clone(),
-            }),
+            Content::Source(_) => {
+                self.find_in_layer(info.layer, &info.path)?
+                    .ok_or_else(|| Error::FileNotFound {
+                        path: info.path.clone(),
+                    })
+            }
         }
     }
 
@@ -495,18 +538,26 @@ impl Image {
         let what = layer.name();
         let mut archive = tar::Archive::new(stream);
         let mut found = None;
-        for entry in archive.entries().map_err(|e| Error::from_stream(&what, e))? {
+        for entry in archive
+            .entries()
+            .map_err(|e| Error::from_stream(&what, e))?
+        {
             let mut entry = entry.map_err(|e| Error::from_stream(&what, e))?;
-            let Some(entry_path) = crate::layer::clean_entry_path(&entry.path_bytes(), &what, &self.limits)? else {
+            let Some(entry_path) =
+                crate::layer::clean_entry_path(&entry.path_bytes(), &what, &self.limits)?
+            else {
                 continue;
             };
             if entry_path != wanted {
                 continue;
             }
             match entry.header().entry_type() {
-                tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
-                    let bytes = crate::visit::read_capped(&mut entry, self.limits.max_analyzer_buffer)
-                        .map_err(|e| Error::from_stream(&what, e))?;
+                tar::EntryType::Regular
+                | tar::EntryType::Continuous
+                | tar::EntryType::GNUSparse => {
+                    let bytes =
+                        crate::visit::read_capped(&mut entry, self.limits.max_analyzer_buffer)
+                            .map_err(|e| Error::from_stream(&what, e))?;
                     found = Some(bytes);
                 }
                 _ => found = None,
@@ -528,7 +579,12 @@ impl Image {
             env: config.env().clone().unwrap_or_default(),
             working_dir: config.working_dir().clone().unwrap_or_default(),
             exposed_ports: config.exposed_ports().clone().unwrap_or_default(),
-            labels: config.labels().clone().unwrap_or_default().into_iter().collect(),
+            labels: config
+                .labels()
+                .clone()
+                .unwrap_or_default()
+                .into_iter()
+                .collect(),
             created: parsed.created().clone(),
         })
     }
@@ -583,10 +639,15 @@ fn detect_media_type(blob: &ManifestBlob) -> Result<String> {
         config: Option<serde::de::IgnoredAny>,
     }
     let what = format!("manifest {}", blob.digest);
-    let probe: Probe = serde_json::from_slice(&blob.bytes).map_err(|source| Error::parse(what.clone(), source))?;
+    let probe: Probe =
+        serde_json::from_slice(&blob.bytes).map_err(|source| Error::parse(what.clone(), source))?;
     let media_type = probe
         .media_type
-        .or_else(|| blob.media_type.clone().filter(|m| m.starts_with("application/vnd.")))
+        .or_else(|| {
+            blob.media_type
+                .clone()
+                .filter(|m| m.starts_with("application/vnd."))
+        })
         .unwrap_or_else(|| {
             if probe.manifests.is_some() {
                 media_type::OCI_INDEX.to_owned()
@@ -596,16 +657,18 @@ fn detect_media_type(blob: &ManifestBlob) -> Result<String> {
                 String::new()
             }
         });
-    if media_type::DOCKER_SCHEMA1.contains(&media_type.as_str()) || probe.schema_version == Some(1) {
+    if media_type::DOCKER_SCHEMA1.contains(&media_type.as_str()) || probe.schema_version == Some(1)
+    {
         return Err(Error::UnsupportedMediaType {
             what: format!("{what} (docker schema 1 is deprecated; convert it with `skopeo copy`)"),
             media_type,
         });
     }
     match media_type.as_str() {
-        media_type::OCI_MANIFEST | media_type::OCI_INDEX | media_type::DOCKER_MANIFEST | media_type::DOCKER_MANIFEST_LIST => {
-            Ok(media_type)
-        }
+        media_type::OCI_MANIFEST
+        | media_type::OCI_INDEX
+        | media_type::DOCKER_MANIFEST
+        | media_type::DOCKER_MANIFEST_LIST => Ok(media_type),
         _ => Err(Error::UnsupportedMediaType { what, media_type }),
     }
 }
@@ -629,12 +692,18 @@ fn choose_platform<'a>(
             ))
         })
         .collect();
-    if let Some((descriptor, _)) = candidates.iter().find(|(_, platform)| wanted.matches(platform)) {
+    if let Some((descriptor, _)) = candidates
+        .iter()
+        .find(|(_, platform)| wanted.matches(platform))
+    {
         return Ok(descriptor);
     }
     // An index with one manifest and no platform (as some layouts are) is that image.
     if candidates.is_empty() && index.manifests().len() == 1 {
-        return index.manifests().first().ok_or_else(|| unreachable_empty(wanted));
+        return index
+            .manifests()
+            .first()
+            .ok_or_else(|| unreachable_empty(wanted));
     }
     let available: Vec<String> = candidates
         .iter()
@@ -643,7 +712,11 @@ fn choose_platform<'a>(
         .collect();
     Err(Error::NoMatchingPlatform {
         wanted: wanted.to_string(),
-        available: if available.is_empty() { "none".to_owned() } else { available.join(", ") },
+        available: if available.is_empty() {
+            "none".to_owned()
+        } else {
+            available.join(", ")
+        },
     })
 }
 

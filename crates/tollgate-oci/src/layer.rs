@@ -44,7 +44,10 @@ pub(crate) enum Decoder<R: BufRead> {
     Zstd(zstd::stream::read::Decoder<'static, R>),
 }
 
-pub(crate) fn decompressor<R: BufRead>(reader: R, compression: Compression) -> io::Result<Decoder<R>> {
+pub(crate) fn decompressor<R: BufRead>(
+    reader: R,
+    compression: Compression,
+) -> io::Result<Decoder<R>> {
     Ok(match compression {
         Compression::None => Decoder::Plain(reader),
         Compression::Gzip => Decoder::Gzip(flate2::bufread::MultiGzDecoder::new(reader)),
@@ -79,7 +82,12 @@ pub(crate) enum MaybeVerifying<R> {
 }
 
 impl<R: Read> MaybeVerifying<R> {
-    pub(crate) fn new(inner: R, expected: Option<&Digest>, size: Option<u64>, what: String) -> Self {
+    pub(crate) fn new(
+        inner: R,
+        expected: Option<&Digest>,
+        size: Option<u64>,
+        what: String,
+    ) -> Self {
         match expected {
             Some(digest) => Self::Verify(VerifyingReader::new(inner, digest.clone(), size, what)),
             None => Self::Pass(inner),
@@ -111,7 +119,8 @@ pub(crate) struct LayerStreamSpec<'a> {
     pub(crate) diff_id: Option<&'a Digest>,
 }
 
-type Inner<'r> = BoundedReader<MaybeVerifying<Decoder<BufReader<MaybeVerifying<Box<dyn Read + Send + 'r>>>>>>;
+type Inner<'r> =
+    BoundedReader<MaybeVerifying<Decoder<BufReader<MaybeVerifying<Box<dyn Read + Send + 'r>>>>>>;
 
 /// The decompressed, verified, bounded tar stream of one layer.
 pub(crate) struct LayerStream<'r> {
@@ -128,10 +137,18 @@ impl<'r> LayerStream<'r> {
     ) -> Result<Self> {
         let verified = MaybeVerifying::new(raw, spec.digest, spec.size, spec.what.clone());
         let mut buffered = BufReader::with_capacity(256 * 1024, verified);
-        let head = buffered.fill_buf().map_err(|e| Error::from_stream(&spec.what, e))?;
+        let head = buffered
+            .fill_buf()
+            .map_err(|e| Error::from_stream(&spec.what, e))?;
         let compression = Compression::from_magic(head);
-        let decoder = decompressor(buffered, compression).map_err(|e| Error::from_stream(&spec.what, e))?;
-        let diff_verified = MaybeVerifying::new(decoder, spec.diff_id, None, format!("{} (uncompressed, diff_id)", spec.what));
+        let decoder =
+            decompressor(buffered, compression).map_err(|e| Error::from_stream(&spec.what, e))?;
+        let diff_verified = MaybeVerifying::new(
+            decoder,
+            spec.diff_id,
+            None,
+            format!("{} (uncompressed, diff_id)", spec.what),
+        );
         Ok(Self {
             inner: BoundedReader::new(diff_verified, limits, image_bytes, spec.what.clone()),
             what: spec.what.clone(),
@@ -169,7 +186,10 @@ pub(crate) fn clean_entry_path(raw: &[u8], layer: &str, limits: &Limits) -> Resu
     let lossy = String::from_utf8_lossy(raw);
     if raw.len() > limits.max_path_bytes {
         return Err(Error::LimitExceeded {
-            what: format!("{layer}: length of path `{}…`", lossy.chars().take(80).collect::<String>()),
+            what: format!(
+                "{layer}: length of path `{}…`",
+                lossy.chars().take(80).collect::<String>()
+            ),
             limit: limits.max_path_bytes as u64,
             unit: "bytes",
             hint: "",
@@ -214,13 +234,28 @@ mod tests {
     fn entry_paths() {
         let limits = Limits::default();
         let clean = |p: &str| clean_entry_path(p.as_bytes(), "layer 0", &limits);
-        assert_eq!(clean("./etc/passwd").unwrap().as_deref(), Some("etc/passwd"));
-        assert_eq!(clean("usr//lib/./x/").unwrap().as_deref(), Some("usr/lib/x"));
+        assert_eq!(
+            clean("./etc/passwd").unwrap().as_deref(),
+            Some("etc/passwd")
+        );
+        assert_eq!(
+            clean("usr//lib/./x/").unwrap().as_deref(),
+            Some("usr/lib/x")
+        );
         assert_eq!(clean("./").unwrap(), None);
         assert_eq!(clean("a/../b").unwrap().as_deref(), Some("b"));
-        assert!(matches!(clean("../etc/passwd"), Err(Error::PathEscape { .. })));
-        assert!(matches!(clean("a/../../etc"), Err(Error::PathEscape { .. })));
-        assert!(matches!(clean("/etc/passwd"), Err(Error::AbsolutePath { .. })));
+        assert!(matches!(
+            clean("../etc/passwd"),
+            Err(Error::PathEscape { .. })
+        ));
+        assert!(matches!(
+            clean("a/../../etc"),
+            Err(Error::PathEscape { .. })
+        ));
+        assert!(matches!(
+            clean("/etc/passwd"),
+            Err(Error::AbsolutePath { .. })
+        ));
         let long = "a/".repeat(3000);
         assert!(matches!(clean(&long), Err(Error::LimitExceeded { .. })));
     }
@@ -228,7 +263,10 @@ mod tests {
     #[test]
     fn magic() {
         assert_eq!(Compression::from_magic(&[0x1f, 0x8b, 8]), Compression::Gzip);
-        assert_eq!(Compression::from_magic(&[0x28, 0xb5, 0x2f, 0xfd]), Compression::Zstd);
+        assert_eq!(
+            Compression::from_magic(&[0x28, 0xb5, 0x2f, 0xfd]),
+            Compression::Zstd
+        );
         assert_eq!(Compression::from_magic(b"etc/"), Compression::None);
     }
 }

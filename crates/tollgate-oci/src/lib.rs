@@ -33,7 +33,10 @@ mod walk;
 
 pub use digest::{Algorithm, Digest, Hasher, VerifyingReader};
 pub use error::{BoxError, Error, Result};
-pub use image::{ConfigInfo, ConfigSummary, Image, Layer, LayerStats, ManifestInfo, OpenOptions, Progress, Walk, media_type};
+pub use image::{
+    ConfigInfo, ConfigSummary, Image, Layer, LayerStats, ManifestInfo, OpenOptions, Progress, Walk,
+    media_type,
+};
 pub use layer::Compression;
 pub use limits::{Limits, parse_size};
 pub use platform::Platform;

@@ -86,7 +86,12 @@ pub(crate) struct BoundedReader<R> {
 }
 
 impl<R> BoundedReader<R> {
-    pub(crate) fn new(inner: R, limits: &Limits, image_bytes: Arc<AtomicU64>, what: String) -> Self {
+    pub(crate) fn new(
+        inner: R,
+        limits: &Limits,
+        image_bytes: Arc<AtomicU64>,
+        what: String,
+    ) -> Self {
         Self {
             inner,
             layer_bytes: 0,

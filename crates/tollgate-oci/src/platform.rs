@@ -74,10 +74,16 @@ impl FromStr for Platform {
 
     fn from_str(input: &str) -> Result<Self, Error> {
         let parts: Vec<&str> = input.split('/').collect();
-        let valid = |s: &&str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        let valid = |s: &&str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        };
         match parts.as_slice() {
             [os, arch] if valid(os) && valid(arch) => Ok(Self::new(os, arch, None)),
-            [os, arch, variant] if valid(os) && valid(arch) && valid(variant) => Ok(Self::new(os, arch, Some(variant))),
+            [os, arch, variant] if valid(os) && valid(arch) && valid(variant) => {
+                Ok(Self::new(os, arch, Some(variant)))
+            }
             _ => Err(Error::InvalidPlatform {
                 input: input.to_owned(),
             }),

@@ -124,7 +124,10 @@ impl FromStr for Reference {
         }
         let (registry, repository) = match name.split_once('/') {
             Some((first, remainder))
-                if first.contains('.') || first.contains(':') || first == "localhost" || first.chars().any(|c| c.is_ascii_uppercase()) =>
+                if first.contains('.')
+                    || first.contains(':')
+                    || first == "localhost"
+                    || first.chars().any(|c| c.is_ascii_uppercase()) =>
             {
                 (first.to_owned(), remainder.to_owned())
             }
@@ -159,8 +162,13 @@ impl FromStr for Reference {
 /// `[\w][\w.-]{0,127}`
 fn validate_tag(tag: &str) -> Result<(), &'static str> {
     let mut chars = tag.chars();
-    let valid_first = chars.next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-    if !valid_first || tag.len() > 128 || !chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')) {
+    let valid_first = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid_first
+        || tag.len() > 128
+        || !chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    {
         return Err("a tag is 1-128 of [A-Za-z0-9_.-] and does not start with `.` or `-`");
     }
     Ok(())
@@ -168,7 +176,9 @@ fn validate_tag(tag: &str) -> Result<(), &'static str> {
 
 fn validate_registry(registry: &str) -> Result<(), &'static str> {
     let (host, port) = match registry.rsplit_once(':') {
-        Some((host, port)) if !host.ends_with(']') || registry.starts_with('[') => (host, Some(port)),
+        Some((host, port)) if !host.ends_with(']') || registry.starts_with('[') => {
+            (host, Some(port))
+        }
         _ => (registry, None),
     };
     if let Some(port) = port
@@ -177,9 +187,15 @@ fn validate_registry(registry: &str) -> Result<(), &'static str> {
         return Err("the registry port must be a number");
     }
     let host_ok = if host.starts_with('[') {
-        host.ends_with(']') && host[1..host.len() - 1].parse::<std::net::Ipv6Addr>().is_ok()
+        host.ends_with(']')
+            && host[1..host.len() - 1]
+                .parse::<std::net::Ipv6Addr>()
+                .is_ok()
     } else {
-        !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
+        !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
     };
     if host_ok {
         Ok(())
@@ -190,8 +206,7 @@ fn validate_registry(registry: &str) -> Result<(), &'static str> {
 
 /// Path components of `[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*` separated by `/`.
 fn validate_repository(repository: &str) -> Result<(), &'static str> {
-    const MESSAGE: &str =
-        "repository components are lowercase letters and digits, separated by `.`, `_`, `__` or dashes";
+    const MESSAGE: &str = "repository components are lowercase letters and digits, separated by `.`, `_`, `__` or dashes";
     if repository.is_empty() || repository.len() > 255 {
         return Err("the repository name must be 1-255 characters");
     }
@@ -212,7 +227,10 @@ fn validate_repository(repository: &str) -> Result<(), &'static str> {
                 i += 1;
             }
             let separator = &component[start..i];
-            let ok = separator == "." || separator == "_" || separator == "__" || separator.bytes().all(|b| b == b'-');
+            let ok = separator == "."
+                || separator == "_"
+                || separator == "__"
+                || separator.bytes().all(|b| b == b'-');
             if !ok {
                 return Err(MESSAGE);
             }
@@ -234,13 +252,20 @@ mod tests {
         assert_eq!(normal("debian"), "docker.io/library/debian:latest");
         assert_eq!(normal("debian:12"), "docker.io/library/debian:12");
         assert_eq!(normal("library/debian:12"), "docker.io/library/debian:12");
-        assert_eq!(normal("index.docker.io/library/debian"), "docker.io/library/debian:latest");
+        assert_eq!(
+            normal("index.docker.io/library/debian"),
+            "docker.io/library/debian:latest"
+        );
         assert_eq!(normal("bitnami/redis"), "docker.io/bitnami/redis:latest");
         assert_eq!(normal("localhost/app"), "localhost/app:latest");
-        assert_eq!(normal("127.0.0.1:5000/team/app:1.0"), "127.0.0.1:5000/team/app:1.0");
+        assert_eq!(
+            normal("127.0.0.1:5000/team/app:1.0"),
+            "127.0.0.1:5000/team/app:1.0"
+        );
         assert_eq!(normal("localhost:5000/app"), "localhost:5000/app:latest");
         assert_eq!(normal("[::1]:5000/app:v1"), "[::1]:5000/app:v1");
-        let pinned = "ghcr.io/o/r@sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        let pinned =
+            "ghcr.io/o/r@sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
         assert_eq!(normal(pinned), pinned);
         let reference: Reference = pinned.parse().unwrap();
         assert_eq!(reference.tag(), None);
@@ -263,7 +288,10 @@ mod tests {
             "-app",
         ] {
             assert!(
-                matches!(bad.parse::<Reference>(), Err(Error::InvalidReference { .. } | Error::InvalidDigest { .. })),
+                matches!(
+                    bad.parse::<Reference>(),
+                    Err(Error::InvalidReference { .. } | Error::InvalidDigest { .. })
+                ),
                 "{bad:?} should be rejected"
             );
         }

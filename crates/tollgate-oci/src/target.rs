@@ -46,9 +46,18 @@ impl Target {
             return Ok(Self::Rootfs(PathBuf::from(non_empty(input, rest)?)));
         }
         let transports: [(&str, fn(PathBuf, Option<String>) -> Self); 3] = [
-            ("oci:", |path, reference| Self::OciLayout { path, reference }),
-            ("oci-archive:", |path, reference| Self::OciArchive { path, reference }),
-            ("docker-archive:", |path, reference| Self::DockerArchive { path, reference }),
+            ("oci:", |path, reference| Self::OciLayout {
+                path,
+                reference,
+            }),
+            ("oci-archive:", |path, reference| Self::OciArchive {
+                path,
+                reference,
+            }),
+            ("docker-archive:", |path, reference| Self::DockerArchive {
+                path,
+                reference,
+            }),
         ];
         for (prefix, make) in transports {
             if let Some(rest) = input.strip_prefix(prefix) {
@@ -92,11 +101,16 @@ fn split_path_and_reference(rest: &str) -> (PathBuf, Option<String>) {
     }
     for (i, _) in rest.match_indices(':') {
         if Path::new(&rest[..i]).exists() {
-            return (PathBuf::from(&rest[..i]), Some(rest[i + 1..].to_owned()).filter(|r| !r.is_empty()));
+            return (
+                PathBuf::from(&rest[..i]),
+                Some(rest[i + 1..].to_owned()).filter(|r| !r.is_empty()),
+            );
         }
     }
     match rest.rsplit_once(':') {
-        Some((path, reference)) if !path.is_empty() => (PathBuf::from(path), Some(reference.to_owned())),
+        Some((path, reference)) if !path.is_empty() => {
+            (PathBuf::from(path), Some(reference.to_owned()))
+        }
         _ => (PathBuf::from(rest), None),
     }
 }
@@ -125,7 +139,10 @@ fn detect(path: &Path) -> Result<Target, Error> {
 
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let with_reference = |f: &mut fmt::Formatter<'_>, transport: &str, path: &Path, reference: &Option<String>| {
+        let with_reference = |f: &mut fmt::Formatter<'_>,
+                              transport: &str,
+                              path: &Path,
+                              reference: &Option<String>| {
             write!(f, "{transport}:{}", path.display())?;
             if let Some(reference) = reference {
                 write!(f, ":{reference}")?;
@@ -134,8 +151,12 @@ impl fmt::Display for Target {
         };
         match self {
             Self::OciLayout { path, reference } => with_reference(f, "oci", path, reference),
-            Self::OciArchive { path, reference } => with_reference(f, "oci-archive", path, reference),
-            Self::DockerArchive { path, reference } => with_reference(f, "docker-archive", path, reference),
+            Self::OciArchive { path, reference } => {
+                with_reference(f, "oci-archive", path, reference)
+            }
+            Self::DockerArchive { path, reference } => {
+                with_reference(f, "docker-archive", path, reference)
+            }
             Self::Registry(reference) => write!(f, "docker://{reference}"),
             Self::Rootfs(path) => write!(f, "rootfs:{}", path.display()),
         }
@@ -178,11 +199,22 @@ mod tests {
             "docker://docker.io/library/debian:12"
         );
         assert_eq!(
-            Target::parse("docker://127.0.0.1:5000/app").unwrap().to_string(),
+            Target::parse("docker://127.0.0.1:5000/app")
+                .unwrap()
+                .to_string(),
             "docker://127.0.0.1:5000/app:latest"
         );
-        assert_eq!(Target::parse(&format!("{}", dir.path().display())).unwrap(), Target::Rootfs(dir.path().to_owned()));
-        assert!(matches!(Target::parse("Not A Ref"), Err(Error::InvalidTarget { .. })));
-        assert!(matches!(Target::parse("oci:"), Err(Error::InvalidTarget { .. })));
+        assert_eq!(
+            Target::parse(&format!("{}", dir.path().display())).unwrap(),
+            Target::Rootfs(dir.path().to_owned())
+        );
+        assert!(matches!(
+            Target::parse("Not A Ref"),
+            Err(Error::InvalidTarget { .. })
+        ));
+        assert!(matches!(
+            Target::parse("oci:"),
+            Err(Error::InvalidTarget { .. })
+        ));
     }
 }

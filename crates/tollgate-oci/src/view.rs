@@ -144,7 +144,9 @@ impl PathTable {
     fn child(&self, parent: u32, name: &str) -> Option<u32> {
         let hash = self.hash_key(parent, name);
         self.index
-            .find(hash, |&id| self.nodes[id as usize].parent == parent && self.name(id) == name)
+            .find(hash, |&id| {
+                self.nodes[id as usize].parent == parent && self.name(id) == name
+            })
             .copied()
     }
 
@@ -191,7 +193,10 @@ impl PathTable {
         let hasher = &self.hasher;
         self.index.insert_unique(hash, id, |&other| {
             let n = &nodes[other as usize];
-            let other_name = std::str::from_utf8(&names[n.name_start as usize..(n.name_start + n.name_len) as usize]).unwrap_or_default();
+            let other_name = std::str::from_utf8(
+                &names[n.name_start as usize..(n.name_start + n.name_len) as usize],
+            )
+            .unwrap_or_default();
             hasher.hash_one((n.parent, other_name))
         });
         Ok(id)
@@ -226,7 +231,14 @@ impl PathTable {
         Some(node)
     }
 
-    fn set_entry(&mut self, node: u32, kind: u8, meta: EntryMeta, layer: u16, link: Option<&str>) -> Result<()> {
+    fn set_entry(
+        &mut self,
+        node: u32,
+        kind: u8,
+        meta: EntryMeta,
+        layer: u16,
+        link: Option<&str>,
+    ) -> Result<()> {
         let (link_start, link_len) = match link {
             Some(link) => {
                 let start = u32::try_from(self.links.len()).map_err(|_| too_large())?;
@@ -302,7 +314,11 @@ impl PathTable {
     }
 
     fn len_live(&self) -> usize {
-        self.nodes.iter().skip(1).filter(|n| n.flags & FLAG_DELETED == 0 && n.kind != KIND_NONE).count()
+        self.nodes
+            .iter()
+            .skip(1)
+            .filter(|n| n.flags & FLAG_DELETED == 0 && n.kind != KIND_NONE)
+            .count()
     }
 }
 
@@ -315,7 +331,13 @@ pub(crate) struct LayerTable {
 }
 
 impl LayerTable {
-    pub(crate) fn add(&mut self, path: &str, kind: FileKind, meta: EntryMeta, link: Option<&str>) -> Result<()> {
+    pub(crate) fn add(
+        &mut self,
+        path: &str,
+        kind: FileKind,
+        meta: EntryMeta,
+        link: Option<&str>,
+    ) -> Result<()> {
         let node = self.table.insert_path(path)?;
         let code = match kind {
             FileKind::File => KIND_FILE,
@@ -361,7 +383,11 @@ impl LayerTable {
         };
         match n.kind {
             KIND_FILE => Some((FileKind::File, meta, None)),
-            KIND_HARDLINK => Some((FileKind::Hardlink, meta, self.table.link_target(node).map(str::to_owned))),
+            KIND_HARDLINK => Some((
+                FileKind::Hardlink,
+                meta,
+                self.table.link_target(node).map(str::to_owned),
+            )),
             _ => None,
         }
     }
@@ -372,7 +398,10 @@ impl LayerTable {
             .nodes
             .iter()
             .skip(1)
-            .filter(|n| n.flags & FLAG_DELETED == 0 && matches!(n.kind, KIND_FILE | KIND_SYMLINK | KIND_HARDLINK))
+            .filter(|n| {
+                n.flags & FLAG_DELETED == 0
+                    && matches!(n.kind, KIND_FILE | KIND_SYMLINK | KIND_HARDLINK)
+            })
             .count() as u64
     }
 }
@@ -407,7 +436,12 @@ impl MergedView {
     /// Apply one layer on top of the view. Whiteouts and opaque markers of the layer only hide
     /// lower layers, whatever their order in the tar (image-spec: "whiteout files MUST only
     /// apply to resources in lower/parent layers").
-    pub(crate) fn apply(&mut self, layer: &LayerTable, layer_index: u16, layer_name: &str) -> Result<()> {
+    pub(crate) fn apply(
+        &mut self,
+        layer: &LayerTable,
+        layer_index: u16,
+        layer_name: &str,
+    ) -> Result<()> {
         let upper = &layer.table;
         if self.table.nodes.len() == 1 && layer_index == 0 {
             // The bottom layer: nothing to hide, take the table as it is.
@@ -452,7 +486,10 @@ impl MergedView {
                     parent.kind = KIND_DIRECTORY;
                     parent.size = 0;
                 }
-                let existed = self.table.child(merged_id, name).filter(|&m| self.table.live(m));
+                let existed = self
+                    .table
+                    .child(merged_id, name)
+                    .filter(|&m| self.table.live(m));
                 let target = self.table.child_or_insert(merged_id, name)?;
                 let keep_existing_directory = existed.is_some()
                     && node.kind == KIND_DIRECTORY
@@ -474,7 +511,8 @@ impl MergedView {
                         ordinal: node.ordinal,
                     };
                     let link = upper.link_target(id).map(str::to_owned);
-                    self.table.set_entry(target, node.kind, meta, layer_index, link.as_deref())?;
+                    self.table
+                        .set_entry(target, node.kind, meta, layer_index, link.as_deref())?;
                     if node.flags & FLAG_IMPLICIT != 0 {
                         self.table.nodes[target as usize].flags |= FLAG_IMPLICIT;
                     }
@@ -489,17 +527,21 @@ impl MergedView {
 
     /// Every hard link of the layer must name a regular file that exists once the layer is
     /// applied (docker refuses to extract a layer whose hard link has no target).
-    fn check_hardlinks(&self, layer: &LayerTable, layer_index: u16, layer_name: &str) -> Result<()> {
+    fn check_hardlinks(
+        &self,
+        layer: &LayerTable,
+        layer_index: u16,
+        layer_name: &str,
+    ) -> Result<()> {
         let upper = &layer.table;
         for (id, node) in upper.nodes.iter().enumerate().skip(1) {
             if node.kind != KIND_HARDLINK || node.flags & FLAG_DELETED != 0 {
                 continue;
             }
             let target = upper.link_target(id as u32).unwrap_or_default();
-            let found = self
-                .table
-                .lookup(target)
-                .is_some_and(|t| matches!(self.table.nodes[t as usize].kind, KIND_FILE | KIND_HARDLINK));
+            let found = self.table.lookup(target).is_some_and(|t| {
+                matches!(self.table.nodes[t as usize].kind, KIND_FILE | KIND_HARDLINK)
+            });
             if !found {
                 return Err(Error::HardlinkTargetMissing {
                     layer: layer_name.to_owned(),
@@ -524,13 +566,20 @@ impl MergedView {
     /// the root and absolute link targets start at the image root, so a link can never lead
     /// outside the image. `Ok(None)` if the path does not exist.
     pub fn resolve(&self, path: &str, max_hops: usize) -> Result<Option<FileInfo>> {
-        Ok(self.resolve_node(path, true, max_hops)?.map(|node| self.info(node)))
+        Ok(self
+            .resolve_node(path, true, max_hops)?
+            .map(|node| self.info(node)))
     }
 
     fn resolve_node(&self, path: &str, follow_last: bool, max_hops: usize) -> Result<Option<u32>> {
         let mut hops = 0usize;
         // Components still to walk, in reverse order (a stack), so link targets can be spliced in.
-        let mut pending: Vec<String> = path.split('/').filter(|p| !p.is_empty()).rev().map(str::to_owned).collect();
+        let mut pending: Vec<String> = path
+            .split('/')
+            .filter(|p| !p.is_empty())
+            .rev()
+            .map(str::to_owned)
+            .collect();
         let mut current = ROOT;
         while let Some(part) = pending.pop() {
             match part.as_str() {
@@ -545,7 +594,11 @@ impl MergedView {
             if self.table.nodes[current as usize].kind != KIND_DIRECTORY {
                 return Ok(None);
             }
-            let Some(next) = self.table.child(current, &part).filter(|&n| self.table.live(n)) else {
+            let Some(next) = self
+                .table
+                .child(current, &part)
+                .filter(|&n| self.table.live(n))
+            else {
                 return Ok(None);
             };
             let is_last = pending.is_empty();
@@ -553,13 +606,21 @@ impl MergedView {
             if node.kind == KIND_SYMLINK && (follow_last || !is_last) {
                 hops += 1;
                 if hops > max_hops {
-                    return Err(Error::SymlinkLoop { path: path.to_owned() });
+                    return Err(Error::SymlinkLoop {
+                        path: path.to_owned(),
+                    });
                 }
                 let target = self.table.link_target(next).unwrap_or_default();
                 if target.starts_with('/') {
                     current = ROOT;
                 }
-                pending.extend(target.split('/').filter(|p| !p.is_empty()).rev().map(str::to_owned));
+                pending.extend(
+                    target
+                        .split('/')
+                        .filter(|p| !p.is_empty())
+                        .rev()
+                        .map(str::to_owned),
+                );
                 continue;
             }
             current = next;
@@ -637,16 +698,30 @@ mod tests {
     #[test]
     fn whiteouts_and_opaque_directories() {
         let mut lower = LayerTable::default();
-        lower.add("etc/passwd", FileKind::File, file(10), None).unwrap();
-        lower.add("etc/shadow", FileKind::File, file(5), None).unwrap();
-        lower.add("opt/app/a", FileKind::File, file(1), None).unwrap();
-        lower.add("opt/app/b", FileKind::File, file(1), None).unwrap();
-        lower.add("root/.ssh/id_rsa", FileKind::File, file(1675), None).unwrap();
+        lower
+            .add("etc/passwd", FileKind::File, file(10), None)
+            .unwrap();
+        lower
+            .add("etc/shadow", FileKind::File, file(5), None)
+            .unwrap();
+        lower
+            .add("opt/app/a", FileKind::File, file(1), None)
+            .unwrap();
+        lower
+            .add("opt/app/b", FileKind::File, file(1), None)
+            .unwrap();
+        lower
+            .add("root/.ssh/id_rsa", FileKind::File, file(1675), None)
+            .unwrap();
         let mut upper = LayerTable::default();
         upper.add_whiteout("root/.ssh/id_rsa").unwrap();
         upper.add_opaque("opt/app").unwrap();
-        upper.add("opt/app/c", FileKind::File, file(2), None).unwrap();
-        upper.add("etc/passwd", FileKind::File, file(20), None).unwrap();
+        upper
+            .add("opt/app/c", FileKind::File, file(2), None)
+            .unwrap();
+        upper
+            .add("etc/passwd", FileKind::File, file(20), None)
+            .unwrap();
 
         let mut view = MergedView::default();
         view.apply(&lower, 0, "layer 0").unwrap();
@@ -702,40 +777,99 @@ mod tests {
     #[test]
     fn symlinks_resolve_inside_the_root() {
         let mut layer = LayerTable::default();
-        layer.add("usr/lib/os-release", FileKind::File, file(100), None).unwrap();
-        layer.add("etc/os-release", FileKind::Symlink, file(0), Some("../usr/lib/os-release")).unwrap();
-        layer.add("bin", FileKind::Symlink, file(0), Some("usr/bin")).unwrap();
-        layer.add("usr/bin/sh", FileKind::File, file(7), None).unwrap();
-        layer.add("escape", FileKind::Symlink, file(0), Some("../../../../../etc/os-release")).unwrap();
-        layer.add("abs", FileKind::Symlink, file(0), Some("/usr/lib/../lib/os-release")).unwrap();
-        layer.add("loop1", FileKind::Symlink, file(0), Some("loop2")).unwrap();
-        layer.add("loop2", FileKind::Symlink, file(0), Some("loop1")).unwrap();
-        layer.add("host", FileKind::Symlink, file(0), Some("/proc/self/root/etc/shadow")).unwrap();
+        layer
+            .add("usr/lib/os-release", FileKind::File, file(100), None)
+            .unwrap();
+        layer
+            .add(
+                "etc/os-release",
+                FileKind::Symlink,
+                file(0),
+                Some("../usr/lib/os-release"),
+            )
+            .unwrap();
+        layer
+            .add("bin", FileKind::Symlink, file(0), Some("usr/bin"))
+            .unwrap();
+        layer
+            .add("usr/bin/sh", FileKind::File, file(7), None)
+            .unwrap();
+        layer
+            .add(
+                "escape",
+                FileKind::Symlink,
+                file(0),
+                Some("../../../../../etc/os-release"),
+            )
+            .unwrap();
+        layer
+            .add(
+                "abs",
+                FileKind::Symlink,
+                file(0),
+                Some("/usr/lib/../lib/os-release"),
+            )
+            .unwrap();
+        layer
+            .add("loop1", FileKind::Symlink, file(0), Some("loop2"))
+            .unwrap();
+        layer
+            .add("loop2", FileKind::Symlink, file(0), Some("loop1"))
+            .unwrap();
+        layer
+            .add(
+                "host",
+                FileKind::Symlink,
+                file(0),
+                Some("/proc/self/root/etc/shadow"),
+            )
+            .unwrap();
         let mut view = MergedView::default();
         view.apply(&layer, 0, "l0").unwrap();
         let resolved = |p: &str| view.resolve(p, 40).unwrap().map(|f| f.path);
-        assert_eq!(resolved("/etc/os-release").as_deref(), Some("/usr/lib/os-release"));
+        assert_eq!(
+            resolved("/etc/os-release").as_deref(),
+            Some("/usr/lib/os-release")
+        );
         assert_eq!(resolved("/bin/sh").as_deref(), Some("/usr/bin/sh"));
         assert_eq!(resolved("/escape").as_deref(), Some("/usr/lib/os-release"));
         assert_eq!(resolved("/abs").as_deref(), Some("/usr/lib/os-release"));
         assert_eq!(resolved("/host"), None);
-        assert_eq!(resolved("/../../etc/os-release").as_deref(), Some("/usr/lib/os-release"));
-        assert!(matches!(view.resolve("/loop1", 40), Err(Error::SymlinkLoop { .. })));
-        assert_eq!(view.get("/etc/os-release", 40).unwrap().kind, FileKind::Symlink);
+        assert_eq!(
+            resolved("/../../etc/os-release").as_deref(),
+            Some("/usr/lib/os-release")
+        );
+        assert!(matches!(
+            view.resolve("/loop1", 40),
+            Err(Error::SymlinkLoop { .. })
+        ));
+        assert_eq!(
+            view.get("/etc/os-release", 40).unwrap().kind,
+            FileKind::Symlink
+        );
     }
 
     #[test]
     fn hardlink_without_target_is_an_error() {
         let mut layer = LayerTable::default();
         layer.add("a", FileKind::File, file(1), None).unwrap();
-        layer.add("b", FileKind::Hardlink, file(1), Some("a")).unwrap();
+        layer
+            .add("b", FileKind::Hardlink, file(1), Some("a"))
+            .unwrap();
         let mut view = MergedView::default();
         view.apply(&layer, 0, "l0").unwrap();
-        assert_eq!(view.get("/b", 40).unwrap().link_target.as_deref(), Some("/a"));
+        assert_eq!(
+            view.get("/b", 40).unwrap().link_target.as_deref(),
+            Some("/a")
+        );
 
         let mut bad = LayerTable::default();
-        bad.add("c", FileKind::Hardlink, file(1), Some("missing")).unwrap();
+        bad.add("c", FileKind::Hardlink, file(1), Some("missing"))
+            .unwrap();
         let err = view.apply(&bad, 1, "layer 1").unwrap_err();
-        assert!(matches!(err, Error::HardlinkTargetMissing { ref target, .. } if target == "/missing"), "{err}");
+        assert!(
+            matches!(err, Error::HardlinkTargetMissing { ref target, .. } if target == "/missing"),
+            "{err}"
+        );
     }
 }

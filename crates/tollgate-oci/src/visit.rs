@@ -80,7 +80,11 @@ pub trait Visitor: Sync {
     fn selectors(&self) -> &[Selector];
     /// Receive one file. An error does not stop the walk: it is recorded as a
     /// [`VisitProblem`] so that an unparsable file is reported, never dropped.
-    fn visit(&self, file: &VisitedFile<'_>, content: &mut dyn Read) -> std::result::Result<(), BoxError>;
+    fn visit(
+        &self,
+        file: &VisitedFile<'_>,
+        content: &mut dyn Read,
+    ) -> std::result::Result<(), BoxError>;
 }
 
 /// A visitor that failed on one file.
@@ -99,7 +103,9 @@ pub struct VisitProblem {
 /// Read a whole file into memory, refusing more than `limit` bytes.
 pub fn read_capped(content: &mut dyn Read, limit: u64) -> io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
-    content.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    content
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
         return Err(io::Error::new(
             io::ErrorKind::FileTooLarge,
@@ -127,7 +133,10 @@ impl<'v> SelectorSet<'v> {
         for (index, visitor) in visitors.iter().enumerate() {
             for selector in visitor.selectors() {
                 match *selector {
-                    Selector::Path(path) => exact.entry(path.trim_start_matches('/')).or_default().push(index),
+                    Selector::Path(path) => exact
+                        .entry(path.trim_start_matches('/'))
+                        .or_default()
+                        .push(index),
                     Selector::Glob(pattern) => {
                         let glob = GlobBuilder::new(pattern.trim_start_matches('/'))
                             .literal_separator(true)
@@ -179,7 +188,12 @@ impl<'v> SelectorSet<'v> {
 
     pub(crate) fn by_magic(&self, magic: Option<Magic>, out: &mut Vec<usize>) {
         if let Some(magic) = magic {
-            out.extend(self.magic.iter().filter(|(kind, _)| *kind == magic).map(|(_, owner)| *owner));
+            out.extend(
+                self.magic
+                    .iter()
+                    .filter(|(kind, _)| *kind == magic)
+                    .map(|(_, owner)| *owner),
+            );
         }
         out.sort_unstable();
         out.dedup();

@@ -42,7 +42,9 @@ pub(crate) fn walk_tar(
     let mut scan = LayerScan::default();
     let mut owners = Vec::new();
     let mut magic_of: HashMap<String, Vec<usize>> = HashMap::new();
-    let entries = archive.entries().map_err(|e| Error::from_stream(&what, e))?;
+    let entries = archive
+        .entries()
+        .map_err(|e| Error::from_stream(&what, e))?;
     for (ordinal, entry) in entries.enumerate() {
         let mut entry = entry.map_err(|e| Error::from_stream(&what, e))?;
         scan.table.entries += 1;
@@ -67,8 +69,13 @@ pub(crate) fn walk_tar(
         }
         if let Some(hidden) = base.strip_prefix(WHITEOUT_PREFIX) {
             // `.wh..wh.*` other than the opaque marker are AUFS metadata (e.g. `.wh..wh.plnk`).
-            if !hidden.starts_with(".wh.") && !hidden.is_empty() && hidden != "." && hidden != ".." {
-                let hidden_path = if parent.is_empty() { hidden.to_owned() } else { format!("{parent}/{hidden}") };
+            if !hidden.starts_with(".wh.") && !hidden.is_empty() && hidden != "." && hidden != ".."
+            {
+                let hidden_path = if parent.is_empty() {
+                    hidden.to_owned()
+                } else {
+                    format!("{parent}/{hidden}")
+                };
                 scan.table.add_whiteout(&hidden_path)?;
             }
             continue;
@@ -82,11 +89,18 @@ pub(crate) fn walk_tar(
         match header.entry_type() {
             tar::EntryType::Directory => scan.table.add(&path, FileKind::Directory, meta, None)?,
             tar::EntryType::Symlink => {
-                let target = entry.link_name_bytes().map(|t| String::from_utf8_lossy(&t).into_owned()).unwrap_or_default();
-                scan.table.add(&path, FileKind::Symlink, meta, Some(&target))?;
+                let target = entry
+                    .link_name_bytes()
+                    .map(|t| String::from_utf8_lossy(&t).into_owned())
+                    .unwrap_or_default();
+                scan.table
+                    .add(&path, FileKind::Symlink, meta, Some(&target))?;
             }
             tar::EntryType::Link => {
-                let raw = entry.link_name_bytes().map(|t| String::from_utf8_lossy(&t).into_owned()).unwrap_or_default();
+                let raw = entry
+                    .link_name_bytes()
+                    .map(|t| String::from_utf8_lossy(&t).into_owned())
+                    .unwrap_or_default();
                 let target = normalise(raw.trim_start_matches('/'))
                     .filter(|t| !t.is_empty() && !raw.starts_with('/'))
                     .ok_or_else(|| Error::HardlinkEscape {
@@ -99,7 +113,8 @@ pub(crate) fn walk_tar(
                     size: target_meta.map_or(0, |m| m.size),
                     ..meta
                 };
-                scan.table.add(&path, FileKind::Hardlink, meta, Some(&target))?;
+                scan.table
+                    .add(&path, FileKind::Hardlink, meta, Some(&target))?;
                 if !selectors.is_empty() {
                     selectors.by_path(&path, &mut owners);
                     if let Some(by_magic) = magic_of.get(&target) {
@@ -108,7 +123,10 @@ pub(crate) fn walk_tar(
                     owners.sort_unstable();
                     owners.dedup();
                     if !owners.is_empty() {
-                        scan.deferred_links.entry(target).or_default().push((path.clone(), owners.clone()));
+                        scan.deferred_links
+                            .entry(target)
+                            .or_default()
+                            .push((path.clone(), owners.clone()));
                     }
                 }
             }
@@ -141,12 +159,16 @@ pub(crate) fn walk_tar(
                     }
                     if !owners.is_empty() {
                         let mut content = head.as_slice().chain(&mut entry);
-                        selectors.deliver(&owners, &file, &mut content, &mut scan.problems).map_err(fault)?;
+                        selectors
+                            .deliver(&owners, &file, &mut content, &mut scan.problems)
+                            .map_err(fault)?;
                     }
                 } else if !owners.is_empty() {
                     owners.sort_unstable();
                     owners.dedup();
-                    selectors.deliver(&owners, &file, &mut entry, &mut scan.problems).map_err(fault)?;
+                    selectors
+                        .deliver(&owners, &file, &mut entry, &mut scan.problems)
+                        .map_err(fault)?;
                 }
             }
             // Device nodes, fifos and anything else carry no content worth analysing and cannot
@@ -171,10 +193,15 @@ pub(crate) fn deliver_deferred_links(
 ) -> Result<()> {
     let what = stream.what().to_owned();
     let mut archive = tar::Archive::new(stream);
-    let entries = archive.entries().map_err(|e| Error::from_stream(&what, e))?;
+    let entries = archive
+        .entries()
+        .map_err(|e| Error::from_stream(&what, e))?;
     for entry in entries {
         let mut entry = entry.map_err(|e| Error::from_stream(&what, e))?;
-        if !matches!(entry.header().entry_type(), tar::EntryType::Regular | tar::EntryType::Continuous) {
+        if !matches!(
+            entry.header().entry_type(),
+            tar::EntryType::Regular | tar::EntryType::Continuous
+        ) {
             continue;
         }
         let Some(path) = clean_entry_path(&entry.path_bytes(), &layer.name, limits)? else {
@@ -187,7 +214,11 @@ pub(crate) fn deliver_deferred_links(
         let bytes = crate::visit::read_capped(&mut entry, limits.max_analyzer_buffer);
         let bytes = match bytes {
             Ok(bytes) => bytes,
-            Err(error) if error.get_ref().is_some_and(|e| e.is::<crate::error::StreamFault>()) => {
+            Err(error)
+                if error
+                    .get_ref()
+                    .is_some_and(|e| e.is::<crate::error::StreamFault>()) =>
+            {
                 return Err(Error::from_stream(&what, error));
             }
             Err(error) => {
@@ -211,7 +242,9 @@ pub(crate) fn deliver_deferred_links(
                 path: &absolute,
                 size: bytes.len() as u64,
                 mode: entry.header().mode().unwrap_or(0),
-                magic: crate::visit::peek_magic(&mut bytes.as_slice()).ok().and_then(|(m, _)| m),
+                magic: crate::visit::peek_magic(&mut bytes.as_slice())
+                    .ok()
+                    .and_then(|(m, _)| m),
                 hardlink_of: Some(&target),
                 buffer_limit: limits.max_analyzer_buffer,
             };
@@ -256,17 +289,26 @@ pub(crate) fn walk_rootfs(
                 });
             }
             let name = child.file_name().to_string_lossy().into_owned();
-            let path = if relative.is_empty() { name } else { format!("{relative}/{name}") };
+            let path = if relative.is_empty() {
+                name
+            } else {
+                format!("{relative}/{name}")
+            };
             if path.len() > limits.max_path_bytes {
                 return Err(Error::LimitExceeded {
-                    what: format!("{}: length of path `{}…`", layer.name, path.chars().take(80).collect::<String>()),
+                    what: format!(
+                        "{}: length of path `{}…`",
+                        layer.name,
+                        path.chars().take(80).collect::<String>()
+                    ),
                     limit: limits.max_path_bytes as u64,
                     unit: "bytes",
                     hint: "",
                 });
             }
             let full = child.path();
-            let metadata = fs_err::symlink_metadata(&full).map_err(|source| Error::io("stat", &full, source))?;
+            let metadata = fs_err::symlink_metadata(&full)
+                .map_err(|source| Error::io("stat", &full, source))?;
             let meta = EntryMeta {
                 size: metadata.len(),
                 mode: metadata.mode() & 0o7777,
@@ -277,8 +319,14 @@ pub(crate) fn walk_rootfs(
                 scan.table.add(&path, FileKind::Directory, meta, None)?;
                 pending.push(path);
             } else if kind.is_symlink() {
-                let target = fs_err::read_link(&full).map_err(|source| Error::io("read link", &full, source))?;
-                scan.table.add(&path, FileKind::Symlink, meta, Some(&target.to_string_lossy()))?;
+                let target = fs_err::read_link(&full)
+                    .map_err(|source| Error::io("read link", &full, source))?;
+                scan.table.add(
+                    &path,
+                    FileKind::Symlink,
+                    meta,
+                    Some(&target.to_string_lossy()),
+                )?;
             } else if kind.is_file() {
                 scan.table.add(&path, FileKind::File, meta, None)?;
                 if selectors.is_empty() {
@@ -310,7 +358,9 @@ pub(crate) fn walk_rootfs(
                 visited.magic = magic;
                 selectors.by_magic(magic, &mut owners);
                 let mut content = head.as_slice().chain(file);
-                selectors.deliver(&owners, &visited, &mut content, &mut scan.problems).map_err(io_error)?;
+                selectors
+                    .deliver(&owners, &visited, &mut content, &mut scan.problems)
+                    .map_err(io_error)?;
             }
         }
     }
@@ -320,7 +370,9 @@ pub(crate) fn walk_rootfs(
 fn open_listed_file(path: &Path, listed: &std::fs::Metadata) -> Result<fs_err::File> {
     use std::os::unix::fs::MetadataExt;
     let file = fs_err::File::open(path).map_err(|source| Error::io("open", path, source))?;
-    let opened = file.metadata().map_err(|source| Error::io("stat", path, source))?;
+    let opened = file
+        .metadata()
+        .map_err(|source| Error::io("stat", path, source))?;
     if !opened.is_file() || opened.ino() != listed.ino() || opened.dev() != listed.dev() {
         return Err(Error::io(
             "read",

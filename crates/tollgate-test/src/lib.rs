@@ -19,13 +19,17 @@ pub fn in_ci() -> bool {
 /// The workspace root.
 #[must_use]
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 /// The `../shared` directory beside the checkout (or `$TOLLGATE_SHARED`).
 #[must_use]
 pub fn shared_root() -> PathBuf {
-    std::env::var_os("TOLLGATE_SHARED").map_or_else(|| workspace_root().join("../shared"), PathBuf::from)
+    std::env::var_os("TOLLGATE_SHARED")
+        .map_or_else(|| workspace_root().join("../shared"), PathBuf::from)
 }
 
 /// A path under `../shared`, or `None` (after a notice) when it is absent outside CI.
@@ -39,9 +43,15 @@ pub fn shared(relative: &str) -> Option<PathBuf> {
         return Some(path);
     }
     if in_ci() {
-        panic!("CI=true but `{}` does not exist: ../shared must be checked out beside the repository", path.display());
+        panic!(
+            "CI=true but `{}` does not exist: ../shared must be checked out beside the repository",
+            path.display()
+        );
     }
-    eprintln!("notice: skipping, `{}` is not available (../shared is not beside this checkout)", path.display());
+    eprintln!(
+        "notice: skipping, `{}` is not available (../shared is not beside this checkout)",
+        path.display()
+    );
     None
 }
 

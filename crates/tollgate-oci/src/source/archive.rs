@@ -5,8 +5,8 @@
 
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
 use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
 
 use crate::layer::{Compression, decompressor};
 use crate::limits::BoundedReader;
@@ -41,11 +41,14 @@ const MAX_MEMBERS: usize = 100_000;
 
 impl Archive {
     pub(crate) fn open(path: &Path, limits: &Limits) -> Result<Self> {
-        let mut file = fs_err::File::open(path).map_err(|source| Error::io("open", path, source))?;
+        let mut file =
+            fs_err::File::open(path).map_err(|source| Error::io("open", path, source))?;
         let compression = {
             let mut magic = [0u8; 4];
-            let n = read_up_to(&mut file, &mut magic).map_err(|source| Error::io("read", path, source))?;
-            file.seek(SeekFrom::Start(0)).map_err(|source| Error::io("seek", path, source))?;
+            let n = read_up_to(&mut file, &mut magic)
+                .map_err(|source| Error::io("read", path, source))?;
+            file.seek(SeekFrom::Start(0))
+                .map_err(|source| Error::io("seek", path, source))?;
             Compression::from_magic(&magic[..n])
         };
         let (file, temporary) = if compression == Compression::None {
@@ -99,7 +102,11 @@ impl Archive {
                     if let Some(target) = entry.link_name_bytes() {
                         let target = String::from_utf8_lossy(&target).into_owned();
                         let parent = name.rsplit_once('/').map_or("", |(p, _)| p);
-                        let joined = if target.starts_with('/') { target } else { format!("{parent}/{target}") };
+                        let joined = if target.starts_with('/') {
+                            target
+                        } else {
+                            format!("{parent}/{target}")
+                        };
                         links.push((name, joined));
                     }
                 }
@@ -113,7 +120,9 @@ impl Archive {
         }
         // Links resolve to regular members only, by name, so they cannot point outside.
         for (name, target) in links {
-            if let Some(member) = clean_member_name(&target).and_then(|t| self.members.get(&t).copied()) {
+            if let Some(member) =
+                clean_member_name(&target).and_then(|t| self.members.get(&t).copied())
+            {
                 self.members.insert(name, member);
             }
         }
@@ -129,12 +138,15 @@ impl Archive {
     }
 
     pub(crate) fn member_size(&self, name: &str) -> Option<u64> {
-        clean_member_name(name).and_then(|n| self.members.get(&n)).map(|m| m.size)
+        clean_member_name(name)
+            .and_then(|n| self.members.get(&n))
+            .map(|m| m.size)
     }
 
     /// The content of one member, or `None` when the archive has no such member.
     pub(crate) fn open_member(&self, name: &str) -> Result<Option<MemberReader<'_>>> {
-        let Some(member) = clean_member_name(name).and_then(|n| self.members.get(&n).copied()) else {
+        let Some(member) = clean_member_name(name).and_then(|n| self.members.get(&n).copied())
+        else {
             return Ok(None);
         };
         Ok(Some(MemberReader {
@@ -158,10 +170,15 @@ impl Read for MemberReader<'_> {
         if self.remaining == 0 || buf.is_empty() {
             return Ok(0);
         }
-        let want = buf.len().min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
+        let want = buf
+            .len()
+            .min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
         let n = self.archive.file.read_at(&mut buf[..want], self.position)?;
         if n == 0 {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "archive member is truncated"));
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "archive member is truncated",
+            ));
         }
         self.position += n as u64;
         self.remaining -= n as u64;
@@ -202,7 +219,8 @@ fn decompress_to_temp(
     limits: &Limits,
 ) -> Result<(fs_err::File, tempfile::TempPath)> {
     let temp_dir = crate::temp_dir();
-    fs_err::create_dir_all(&temp_dir).map_err(|source| Error::io("create temp directory", &temp_dir, source))?;
+    fs_err::create_dir_all(&temp_dir)
+        .map_err(|source| Error::io("create temp directory", &temp_dir, source))?;
     let temp = tempfile::Builder::new()
         .prefix("tollgate-archive-")
         .tempfile_in(&temp_dir)
@@ -236,13 +254,21 @@ pub(crate) fn sniff(path: &Path) -> Result<ArchiveKind> {
         expected: "image archive or OCI layout",
         reason: reason.to_owned(),
     };
-    let mut file = BufReader::new(fs_err::File::open(path).map_err(|source| Error::io("open", path, source))?);
-    let magic = file.fill_buf().map_err(|source| Error::io("read", path, source))?;
+    let mut file =
+        BufReader::new(fs_err::File::open(path).map_err(|source| Error::io("open", path, source))?);
+    let magic = file
+        .fill_buf()
+        .map_err(|source| Error::io("read", path, source))?;
     let compression = Compression::from_magic(magic);
-    let reader = decompressor(file, compression).map_err(|source| Error::io("decompress", path, source))?;
+    let reader =
+        decompressor(file, compression).map_err(|source| Error::io("decompress", path, source))?;
     let mut tar = tar::Archive::new(reader);
     let mut oci = false;
-    for entry in tar.entries().map_err(|e| not_archive(&e.to_string()))?.take(MAX_MEMBERS) {
+    for entry in tar
+        .entries()
+        .map_err(|e| not_archive(&e.to_string()))?
+        .take(MAX_MEMBERS)
+    {
         let entry = entry.map_err(|e| not_archive(&format!("not a tar archive ({e})")))?;
         let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         match clean_member_name(&name).as_deref() {
@@ -264,7 +290,10 @@ mod tests {
 
     #[test]
     fn member_names() {
-        assert_eq!(clean_member_name("./blobs//sha256/x").as_deref(), Some("blobs/sha256/x"));
+        assert_eq!(
+            clean_member_name("./blobs//sha256/x").as_deref(),
+            Some("blobs/sha256/x")
+        );
         assert_eq!(clean_member_name("a/../b").as_deref(), Some("b"));
         assert_eq!(clean_member_name("../etc/passwd"), None);
     }

@@ -26,12 +26,18 @@ impl LayoutStore for ArchiveStore {
     }
 
     fn open(&self, relative: &str) -> Result<Option<Box<dyn Read + Send + '_>>> {
-        Ok(self.0.open_member(relative)?.map(|r| Box::new(r) as Box<dyn Read + Send + '_>))
+        Ok(self
+            .0
+            .open_member(relative)?
+            .map(|r| Box::new(r) as Box<dyn Read + Send + '_>))
     }
 }
 
 /// An `oci-archive:` source.
-pub(crate) fn open_oci_archive(archive: Arc<Archive>, reference: Option<String>) -> Result<OciLayout> {
+pub(crate) fn open_oci_archive(
+    archive: Arc<Archive>,
+    reference: Option<String>,
+) -> Result<OciLayout> {
     let path = archive.path().to_owned();
     OciLayout::open(Box::new(ArchiveStore(archive)), &path, reference)
 }
@@ -56,25 +62,36 @@ pub(crate) struct DockerArchive {
 }
 
 impl DockerArchive {
-    pub(crate) fn open(archive: Arc<Archive>, reference: Option<String>, limits: &Limits) -> Result<Self> {
+    pub(crate) fn open(
+        archive: Arc<Archive>,
+        reference: Option<String>,
+        limits: &Limits,
+    ) -> Result<Self> {
         let describe = format!("docker archive `{}`", archive.path().display());
         let not_docker = |reason: String| Error::NotAnImage {
             path: archive.path().to_owned(),
             expected: "docker archive",
             reason,
         };
-        let reader = archive
-            .open_member("manifest.json")?
-            .ok_or_else(|| not_docker("it has no manifest.json (for an OCI layout tar use oci-archive:)".to_owned()))?;
+        let reader = archive.open_member("manifest.json")?.ok_or_else(|| {
+            not_docker(
+                "it has no manifest.json (for an OCI layout tar use oci-archive:)".to_owned(),
+            )
+        })?;
         let bytes = read_small_blob(reader, "manifest.json", None, limits.max_manifest_bytes)?;
-        let entries: Vec<ManifestEntry> =
-            serde_json::from_slice(&bytes).map_err(|source| Error::parse(format!("manifest.json of {describe}"), source))?;
+        let entries: Vec<ManifestEntry> = serde_json::from_slice(&bytes)
+            .map_err(|source| Error::parse(format!("manifest.json of {describe}"), source))?;
         let entry = select_entry(&entries, reference.as_deref(), &describe)?;
 
         let config_reader = archive
             .open_member(&entry.config)?
             .ok_or_else(|| not_docker(format!("its config `{}` is missing", entry.config)))?;
-        let config_bytes = read_small_blob(config_reader, &format!("config `{}`", entry.config), None, limits.max_manifest_bytes)?;
+        let config_bytes = read_small_blob(
+            config_reader,
+            &format!("config `{}`", entry.config),
+            None,
+            limits.max_manifest_bytes,
+        )?;
         let config_digest = Digest::sha256_of(&config_bytes);
 
         // Docker 25+ also writes an OCI layout: use its real manifest when it describes this
@@ -92,8 +109,8 @@ impl DockerArchive {
             }
         }
 
-        let config: serde_json::Value =
-            serde_json::from_slice(&config_bytes).map_err(|source| Error::parse(format!("config `{}`", entry.config), source))?;
+        let config: serde_json::Value = serde_json::from_slice(&config_bytes)
+            .map_err(|source| Error::parse(format!("config `{}`", entry.config), source))?;
         let diff_ids: Vec<Digest> = config
             .pointer("/rootfs/diff_ids")
             .and_then(|v| v.as_array())
@@ -143,7 +160,8 @@ impl DockerArchive {
             },
             "layers": layers,
         });
-        let bytes = serde_json::to_vec(&manifest).map_err(|source| Error::parse("synthesised manifest", source))?;
+        let bytes = serde_json::to_vec(&manifest)
+            .map_err(|source| Error::parse("synthesised manifest", source))?;
         Ok(Self {
             archive,
             members,
@@ -157,10 +175,21 @@ impl DockerArchive {
     }
 }
 
-fn select_entry<'a>(entries: &'a [ManifestEntry], reference: Option<&str>, describe: &str) -> Result<&'a ManifestEntry> {
+fn select_entry<'a>(
+    entries: &'a [ManifestEntry],
+    reference: Option<&str>,
+    describe: &str,
+) -> Result<&'a ManifestEntry> {
     let tags = || {
-        let all: Vec<String> = entries.iter().flat_map(|e| e.repo_tags.clone().unwrap_or_default()).collect();
-        if all.is_empty() { format!("{} untagged image(s); use @<index>", entries.len()) } else { all.join(", ") }
+        let all: Vec<String> = entries
+            .iter()
+            .flat_map(|e| e.repo_tags.clone().unwrap_or_default())
+            .collect();
+        if all.is_empty() {
+            format!("{} untagged image(s); use @<index>", entries.len())
+        } else {
+            all.join(", ")
+        }
     };
     let not_found = |reference: &str| Error::ReferenceNotFound {
         reference: reference.to_owned(),
@@ -169,10 +198,16 @@ fn select_entry<'a>(entries: &'a [ManifestEntry], reference: Option<&str>, descr
     };
     match reference {
         None if entries.len() == 1 => entries.first().ok_or_else(|| not_found("")),
-        None => Err(not_found("(no reference given; the archive holds several images)")),
+        None => Err(not_found(
+            "(no reference given; the archive holds several images)",
+        )),
         Some(reference) => {
             if let Some(index) = reference.strip_prefix('@') {
-                return index.parse::<usize>().ok().and_then(|i| entries.get(i)).ok_or_else(|| not_found(reference));
+                return index
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| entries.get(i))
+                    .ok_or_else(|| not_found(reference));
             }
             // Tags are compared as written and normalised (`app:1` = `docker.io/library/app:1`).
             let normal = |tag: &str| tag.parse::<Reference>().map(|r| r.to_string()).ok();
@@ -191,7 +226,11 @@ fn select_entry<'a>(entries: &'a [ManifestEntry], reference: Option<&str>, descr
     }
 }
 
-fn find_manifest_for_config(layout: &OciLayout, config: &Digest, limits: &Limits) -> Result<Option<ManifestBlob>> {
+fn find_manifest_for_config(
+    layout: &OciLayout,
+    config: &Digest,
+    limits: &Limits,
+) -> Result<Option<ManifestBlob>> {
     let index = layout.index(limits)?;
     let mut pending: Vec<Digest> = index
         .manifests()
@@ -205,17 +244,26 @@ fn find_manifest_for_config(layout: &OciLayout, config: &Digest, limits: &Limits
             break;
         }
         let bytes = layout.read_manifest(&digest, limits)?;
-        let value: serde_json::Value =
-            serde_json::from_slice(&bytes).map_err(|source| Error::parse(format!("manifest {digest}"), source))?;
+        let value: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|source| Error::parse(format!("manifest {digest}"), source))?;
         if let Some(children) = value.get("manifests").and_then(|m| m.as_array()) {
-            pending.extend(children.iter().filter_map(|c| c.get("digest")?.as_str()?.parse().ok()));
+            pending.extend(
+                children
+                    .iter()
+                    .filter_map(|c| c.get("digest")?.as_str()?.parse().ok()),
+            );
             continue;
         }
-        if value.pointer("/config/digest").and_then(|d| d.as_str()) == Some(config.to_string().as_str()) {
+        if value.pointer("/config/digest").and_then(|d| d.as_str())
+            == Some(config.to_string().as_str())
+        {
             return Ok(Some(ManifestBlob {
                 bytes,
                 digest,
-                media_type: value.get("mediaType").and_then(|m| m.as_str()).map(str::to_owned),
+                media_type: value
+                    .get("mediaType")
+                    .and_then(|m| m.as_str())
+                    .map(str::to_owned),
             }));
         }
     }
@@ -245,14 +293,20 @@ impl ImageSource for DockerArchive {
         if let Some(layout) = &self.layout {
             return layout.blob(digest);
         }
-        let name = self.members.get(digest).ok_or_else(|| Error::BlobNotFound {
-            digest: digest.clone(),
-            source_name: self.describe(),
-        })?;
-        let member = self.archive.open_member(name)?.ok_or_else(|| Error::BlobNotFound {
-            digest: digest.clone(),
-            source_name: self.describe(),
-        })?;
+        let name = self
+            .members
+            .get(digest)
+            .ok_or_else(|| Error::BlobNotFound {
+                digest: digest.clone(),
+                source_name: self.describe(),
+            })?;
+        let member = self
+            .archive
+            .open_member(name)?
+            .ok_or_else(|| Error::BlobNotFound {
+                digest: digest.clone(),
+                source_name: self.describe(),
+            })?;
         let mut buffered = BufReader::new(member);
         let head = buffered
             .fill_buf()
@@ -261,7 +315,8 @@ impl ImageSource for DockerArchive {
         if compression == Compression::None {
             return Ok(Box::new(buffered));
         }
-        let decoder = decompressor(buffered, compression).map_err(|source| Error::io("decompress", self.archive.path(), source))?;
+        let decoder = decompressor(buffered, compression)
+            .map_err(|source| Error::io("decompress", self.archive.path(), source))?;
         Ok(Box::new(decoder))
     }
 

@@ -5,7 +5,6 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-
 use crate::digest::read_small_blob;
 use crate::source::{ImageSource, ManifestBlob};
 use crate::{Digest, Error, Limits, Result};
@@ -54,10 +53,20 @@ impl OciLayout {
                 reason: "it is not a directory".to_owned(),
             });
         }
-        Self::open(Box::new(DirectoryStore { root: root.to_owned() }), root, reference)
+        Self::open(
+            Box::new(DirectoryStore {
+                root: root.to_owned(),
+            }),
+            root,
+            reference,
+        )
     }
 
-    pub(crate) fn open(store: Box<dyn LayoutStore>, root: &Path, reference: Option<String>) -> Result<Self> {
+    pub(crate) fn open(
+        store: Box<dyn LayoutStore>,
+        root: &Path,
+        reference: Option<String>,
+    ) -> Result<Self> {
         let layout_file = root.join("oci-layout");
         let reader = store.open("oci-layout")?.ok_or_else(|| Error::NotAnImage {
             path: root.to_owned(),
@@ -65,9 +74,13 @@ impl OciLayout {
             reason: "it has no `oci-layout` file".to_owned(),
         })?;
         let text = read_small_blob(reader, "oci-layout", None, 64 * 1024)?;
-        let parsed: serde_json::Value =
-            serde_json::from_slice(&text).map_err(|source| Error::parse(format!("`{}`", layout_file.display()), source))?;
-        if parsed.get("imageLayoutVersion").and_then(|v| v.as_str()).is_none() {
+        let parsed: serde_json::Value = serde_json::from_slice(&text)
+            .map_err(|source| Error::parse(format!("`{}`", layout_file.display()), source))?;
+        if parsed
+            .get("imageLayoutVersion")
+            .and_then(|v| v.as_str())
+            .is_none()
+        {
             return Err(Error::NotAnImage {
                 path: root.to_owned(),
                 expected: "OCI image layout",
@@ -141,11 +154,14 @@ impl OciLayout {
     /// The layout's `index.json`.
     pub(crate) fn index(&self, limits: &Limits) -> Result<oci_spec::image::ImageIndex> {
         let what = format!("index.json of {}", self.describe());
-        let file = self.store.open("index.json")?.ok_or_else(|| Error::ReferenceNotFound {
-            reference: "index.json".to_owned(),
-            source_name: self.describe(),
-            available: "none".to_owned(),
-        })?;
+        let file = self
+            .store
+            .open("index.json")?
+            .ok_or_else(|| Error::ReferenceNotFound {
+                reference: "index.json".to_owned(),
+                source_name: self.describe(),
+                available: "none".to_owned(),
+            })?;
         let bytes = read_small_blob(file, &what, None, limits.max_manifest_bytes)?;
         serde_json::from_slice(&bytes).map_err(|source| Error::parse(what, source))
     }
@@ -164,13 +180,22 @@ pub(crate) fn select_from_index<'a>(
     source_name: &str,
 ) -> Result<&'a oci_spec::image::Descriptor> {
     let manifests = index.manifests();
-    let name_of = |d: &oci_spec::image::Descriptor| d.annotations().as_ref().and_then(|a| a.get(REF_NAME)).cloned();
+    let name_of = |d: &oci_spec::image::Descriptor| {
+        d.annotations()
+            .as_ref()
+            .and_then(|a| a.get(REF_NAME))
+            .cloned()
+    };
     let available = || {
         let names: Vec<String> = manifests
             .iter()
             .map(|d| name_of(d).unwrap_or_else(|| d.digest().to_string()))
             .collect();
-        if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+        if names.is_empty() {
+            "none".to_owned()
+        } else {
+            names.join(", ")
+        }
     };
     let found = match reference {
         None if manifests.len() == 1 => manifests.first(),
@@ -182,9 +207,13 @@ pub(crate) fn select_from_index<'a>(
             });
         }
         Some(reference) if reference.contains(':') && reference.parse::<Digest>().is_ok() => {
-            manifests.iter().find(|d| d.digest().to_string() == reference)
+            manifests
+                .iter()
+                .find(|d| d.digest().to_string() == reference)
         }
-        Some(reference) => manifests.iter().find(|d| name_of(d).as_deref() == Some(reference)),
+        Some(reference) => manifests
+            .iter()
+            .find(|d| name_of(d).as_deref() == Some(reference)),
     };
     found.ok_or_else(|| Error::ReferenceNotFound {
         reference: reference.unwrap_or_default().to_owned(),

@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use reqwest::blocking::{Client, Response};
 use reqwest::header::{
-    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION, RETRY_AFTER, WWW_AUTHENTICATE,
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION, RETRY_AFTER,
+    WWW_AUTHENTICATE,
 };
 use reqwest::{StatusCode, Url};
 
@@ -114,7 +115,11 @@ impl RegistrySource {
         Self::with_settings(reference, options, Settings::from_environment())
     }
 
-    fn with_settings(reference: Reference, options: &RegistryOptions, settings: Settings) -> Result<Self> {
+    fn with_settings(
+        reference: Reference,
+        options: &RegistryOptions,
+        settings: Settings,
+    ) -> Result<Self> {
         let host = reference.api_host().to_owned();
         let credentials = match &options.credentials {
             Some(credentials) => Some(credentials.clone()),
@@ -151,7 +156,10 @@ impl RegistrySource {
         expected: Option<&Digest>,
         limits: &Limits,
     ) -> Result<ManifestBlob> {
-        let path = format!("/v2/{}/manifests/{manifest_reference}", self.reference.repository());
+        let path = format!(
+            "/v2/{}/manifests/{manifest_reference}",
+            self.reference.repository()
+        );
         let response = self.fetch(&path, Some(MANIFEST_ACCEPT))?;
         let status = response.status();
         if status == StatusCode::NOT_FOUND {
@@ -166,7 +174,10 @@ impl RegistrySource {
         }
         let what = format!("manifest `{display}`");
         let limit = limits.max_manifest_bytes;
-        if response.content_length().is_some_and(|length| length > limit) {
+        if response
+            .content_length()
+            .is_some_and(|length| length > limit)
+        {
             return Err(Error::LimitExceeded {
                 what,
                 limit,
@@ -200,7 +211,9 @@ impl RegistrySource {
                 });
             }
         }
-        let digest = expected.cloned().unwrap_or_else(|| Digest::sha256_of(&bytes));
+        let digest = expected
+            .cloned()
+            .unwrap_or_else(|| Digest::sha256_of(&bytes));
         Ok(ManifestBlob {
             bytes,
             digest,
@@ -283,7 +296,9 @@ impl RegistrySource {
                         return Err(self.rejected());
                     }
                     let values = response.headers().get_all(WWW_AUTHENTICATE);
-                    let challenges = auth::parse_challenges(values.iter().filter_map(|value| value.to_str().ok()));
+                    let challenges = auth::parse_challenges(
+                        values.iter().filter_map(|value| value.to_str().ok()),
+                    );
                     self.authenticate(&challenges)?;
                     authenticated = true;
                     continue 'challenge;
@@ -354,7 +369,8 @@ impl RegistrySource {
         loop {
             match self.client.get(url.clone()).headers(headers.clone()).send() {
                 Ok(response) if attempt < MAX_RETRIES && is_retryable(response.status()) => {
-                    let wait = retry_after(response.headers()).unwrap_or_else(|| self.backoff(attempt));
+                    let wait =
+                        retry_after(response.headers()).unwrap_or_else(|| self.backoff(attempt));
                     drop(response);
                     std::thread::sleep(wait);
                 }
@@ -385,9 +401,12 @@ impl RegistrySource {
         let location = location
             .to_str()
             .map_err(|_| invalid("the redirect location is not ASCII".to_owned()))?;
-        let next = from
-            .join(location)
-            .map_err(|error| invalid(format!("invalid redirect location `{}`: {error}", sanitize(location, 200))))?;
+        let next = from.join(location).map_err(|error| {
+            invalid(format!(
+                "invalid redirect location `{}`: {error}",
+                sanitize(location, 200)
+            ))
+        })?;
         self.check_scheme(&next)?;
         Ok(next)
     }
@@ -413,7 +432,9 @@ impl RegistrySource {
         let Some(challenge) = auth::preferred(challenges) else {
             return Err(Error::Auth {
                 registry: self.registry(),
-                reason: "the registry answered 401 without a challenge we support (Bearer or Basic)".to_owned(),
+                reason:
+                    "the registry answered 401 without a challenge we support (Bearer or Basic)"
+                        .to_owned(),
             });
         };
         let value = if challenge.scheme == "bearer" {
@@ -453,13 +474,18 @@ impl RegistrySource {
             if let Some(service) = challenge.param("service") {
                 query.append_pair("service", service);
             }
-            query.append_pair("scope", &format!("repository:{}:pull", self.reference.repository()));
+            query.append_pair(
+                "scope",
+                &format!("repository:{}:pull", self.reference.repository()),
+            );
         }
         let mut headers = HeaderMap::new();
         if let Some(credentials) = &self.credentials {
-            let mut value = HeaderValue::from_str(&credentials.basic_header()).map_err(|_| Error::Credentials {
-                origin: "the credentials".to_owned(),
-                reason: "they contain characters not allowed in an HTTP header".to_owned(),
+            let mut value = HeaderValue::from_str(&credentials.basic_header()).map_err(|_| {
+                Error::Credentials {
+                    origin: "the credentials".to_owned(),
+                    reason: "they contain characters not allowed in an HTTP header".to_owned(),
+                }
             })?;
             value.set_sensitive(true);
             headers.insert(AUTHORIZATION, value);
@@ -601,22 +627,28 @@ fn tls_error(error: &reqwest::Error) -> Option<&rustls::Error> {
         if let Some(tls) = current.downcast_ref::<rustls::Error>() {
             return Some(tls);
         }
-        // `io::Error::source` skips the error it wraps, so look inside by hand.
-        if let Some(tls) = current
+        // `io::Error::source` skips the error it wraps (hyper wraps rustls's error in two
+        // layers of them), so step into it by hand.
+        source = match current
             .downcast_ref::<std::io::Error>()
             .and_then(std::io::Error::get_ref)
-            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
         {
-            return Some(tls);
-        }
-        source = current.source();
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => current.source(),
+        };
     }
     None
 }
 
 /// `Retry-After` in seconds, capped; the HTTP-date form falls back to our own backoff.
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let seconds: u64 = headers.get(RETRY_AFTER)?.to_str().ok()?.trim().parse().ok()?;
+    let seconds: u64 = headers
+        .get(RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
     Some(Duration::from_secs(seconds).min(MAX_RETRY_AFTER))
 }
 
@@ -676,7 +708,11 @@ fn status_error(response: Response) -> Error {
         .filter(|detail| !detail.is_empty())
         .map(|detail| format!(": {detail}"))
         .unwrap_or_default();
-    Error::RegistryStatus { url, status, detail }
+    Error::RegistryStatus {
+        url,
+        status,
+        detail,
+    }
 }
 
 /// Text from the network made safe for a one-line message: no control characters, bounded.
@@ -701,7 +737,10 @@ fn url_is_loopback(url: &Url) -> bool {
         return false;
     };
     let address = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost") || address.parse::<IpAddr>().is_ok_and(|address| address.is_loopback())
+    host.eq_ignore_ascii_case("localhost")
+        || address
+            .parse::<IpAddr>()
+            .is_ok_and(|address| address.is_loopback())
 }
 
 fn host_and_port(url: &Url) -> String {
@@ -723,7 +762,8 @@ mod tests {
 
     use super::*;
 
-    const MANIFEST: &[u8] = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"}"#;
+    const MANIFEST: &[u8] =
+        br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"}"#;
     const MANIFEST_PATH: &str = "/v2/team/app/manifests/1.0";
 
     /// One request as the test server saw it; header names are lowercase.
@@ -776,8 +816,14 @@ mod tests {
 
         fn manifest(body: &[u8]) -> Self {
             Self::new(200)
-                .header("Content-Type", "application/vnd.oci.image.manifest.v1+json; charset=utf-8")
-                .header("Docker-Content-Digest", &Digest::sha256_of(body).to_string())
+                .header(
+                    "Content-Type",
+                    "application/vnd.oci.image.manifest.v1+json; charset=utf-8",
+                )
+                .header(
+                    "Docker-Content-Digest",
+                    &Digest::sha256_of(body).to_string(),
+                )
                 .body(body)
         }
     }
@@ -858,7 +904,9 @@ mod tests {
     fn serve(stream: TcpStream, handler: &Handler, requests: &Mutex<Vec<Request>>) {
         // Connections end when the client closes them or after this idle time.
         let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-        let Ok(write_half) = stream.try_clone() else { return };
+        let Ok(write_half) = stream.try_clone() else {
+            return;
+        };
         let mut writer = write_half;
         let mut reader = BufReader::new(stream);
         loop {
@@ -871,7 +919,11 @@ mod tests {
             if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
                 return;
             }
-            let target = request_line.split(' ').nth(1).unwrap_or_default().to_owned();
+            let target = request_line
+                .split(' ')
+                .nth(1)
+                .unwrap_or_default()
+                .to_owned();
             let mut headers = Vec::new();
             loop {
                 let mut line = String::new();
@@ -899,7 +951,8 @@ mod tests {
                 head.push_str("Connection: close\r\n");
             }
             head.push_str("\r\n");
-            if writer.write_all(head.as_bytes()).is_err() || writer.write_all(&reply.body).is_err() {
+            if writer.write_all(head.as_bytes()).is_err() || writer.write_all(&reply.body).is_err()
+            {
                 return;
             }
             let _ = writer.flush();
@@ -949,7 +1002,10 @@ mod tests {
         let blob = source.root_manifest(&Limits::default()).unwrap();
         assert_eq!(blob.bytes, MANIFEST);
         assert_eq!(blob.digest, Digest::sha256_of(MANIFEST));
-        assert_eq!(blob.media_type.as_deref(), Some("application/vnd.oci.image.manifest.v1+json"));
+        assert_eq!(
+            blob.media_type.as_deref(),
+            Some("application/vnd.oci.image.manifest.v1+json")
+        );
         assert_eq!(source.describe(), format!("registry {}", server.host()));
         assert_eq!(*lock(&source.scheme), Some(Scheme::Http));
 
@@ -978,7 +1034,10 @@ mod tests {
         let server = TestServer::start(|_| Reply::manifest(MANIFEST));
         let source = source(&server, &RegistryOptions::default());
         let good = Digest::sha256_of(MANIFEST);
-        assert_eq!(source.manifest(&good, &Limits::default()).unwrap().digest, good);
+        assert_eq!(
+            source.manifest(&good, &Limits::default()).unwrap().digest,
+            good
+        );
         assert_eq!(
             server.requests().last().unwrap().path(),
             format!("/v2/team/app/manifests/{good}")
@@ -986,7 +1045,9 @@ mod tests {
 
         let wrong = digest_of("something else");
         match source.manifest(&wrong, &Limits::default()) {
-            Err(Error::DigestMismatch { expected, actual, .. }) => {
+            Err(Error::DigestMismatch {
+                expected, actual, ..
+            }) => {
                 assert_eq!(expected, wrong);
                 assert_eq!(actual, good);
             }
@@ -1053,7 +1114,10 @@ mod tests {
             }
         });
         let source = source(&server, &RegistryOptions::default());
-        assert_eq!(source.root_manifest(&Limits::default()).unwrap().bytes, MANIFEST);
+        assert_eq!(
+            source.root_manifest(&Limits::default()).unwrap().bytes,
+            MANIFEST
+        );
         assert_eq!(server.requests_to(MANIFEST_PATH).len(), 3);
     }
 
@@ -1091,23 +1155,32 @@ mod tests {
         let started = Instant::now();
         source.root_manifest(&Limits::default()).unwrap();
         // The test backoff is 5ms, so only Retry-After explains a wait of a second.
-        assert!(started.elapsed() >= Duration::from_millis(950), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() >= Duration::from_millis(950),
+            "{:?}",
+            started.elapsed()
+        );
         assert_eq!(server.requests_to(MANIFEST_PATH).len(), 2);
     }
 
     #[test]
     fn client_errors_are_not_retried_and_carry_the_envelope() {
-        let server = TestServer::start(|request| match request.path() {
+        let server = TestServer::start(|request| {
+            match request.path() {
             MANIFEST_PATH => Reply::new(403)
                 .header("Content-Type", "application/json")
                 .body(br#"{"errors":[{"code":"DENIED","message":"requested access to the resource is denied\n","detail":null}]}"#),
             _ => Reply::new(200),
+        }
         });
         let source = source(&server, &RegistryOptions::default());
         match source.root_manifest(&Limits::default()) {
             Err(Error::RegistryStatus { status, detail, .. }) => {
                 assert_eq!(status, 403);
-                assert_eq!(detail, ": DENIED: requested access to the resource is denied");
+                assert_eq!(
+                    detail,
+                    ": DENIED: requested access to the resource is denied"
+                );
             }
             other => panic!("unexpected {other:?}"),
         }
@@ -1117,9 +1190,12 @@ mod tests {
     #[test]
     fn manifest_not_found_lists_tags() {
         let server = TestServer::start(|request| match request.path() {
-            "/v2/team/app/tags/list" => Reply::new(200).body(br#"{"name":"team/app","tags":["0.9","latest"]}"#),
+            "/v2/team/app/tags/list" => {
+                Reply::new(200).body(br#"{"name":"team/app","tags":["0.9","latest"]}"#)
+            }
             "/v2/" => Reply::new(200),
-            _ => Reply::new(404).body(br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}"#),
+            _ => Reply::new(404)
+                .body(br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}"#),
         });
         let source = source(&server, &RegistryOptions::default());
         match source.root_manifest(&Limits::default()) {
@@ -1181,7 +1257,8 @@ mod tests {
                 }
                 "/v2/" => Reply::new(401).header("WWW-Authenticate", &challenge),
                 path if path.starts_with("/v2/team/") => {
-                    if accept_token && request.header("authorization") == Some("Bearer good-token") {
+                    if accept_token && request.header("authorization") == Some("Bearer good-token")
+                    {
                         if path == MANIFEST_PATH {
                             Reply::manifest(MANIFEST)
                         } else {
@@ -1204,13 +1281,19 @@ mod tests {
     fn bearer_challenge_flow() {
         let server = token_registry(true, true);
         let source = source(&server, &with_credentials("alice", "pw"));
-        assert_eq!(source.root_manifest(&Limits::default()).unwrap().bytes, MANIFEST);
+        assert_eq!(
+            source.root_manifest(&Limits::default()).unwrap().bytes,
+            MANIFEST
+        );
 
         let tokens = server.requests_to("/token");
         assert_eq!(tokens.len(), 1);
         let query = &tokens[0].target;
         assert!(query.contains("service=test-registry"), "{query}");
-        assert!(query.contains("scope=repository%3Ateam%2Fapp%3Apull"), "{query}");
+        assert!(
+            query.contains("scope=repository%3Ateam%2Fapp%3Apull"),
+            "{query}"
+        );
 
         // The token is cached for later requests.
         let mut blob = String::new();
@@ -1221,9 +1304,13 @@ mod tests {
             .unwrap();
         assert_eq!(blob, "layer bytes");
         assert_eq!(server.requests_to("/token").len(), 1);
-        let blob_requests = server.requests_to(&format!("/v2/team/app/blobs/{}", digest_of("layer bytes")));
+        let blob_requests =
+            server.requests_to(&format!("/v2/team/app/blobs/{}", digest_of("layer bytes")));
         assert_eq!(blob_requests.len(), 1, "no new challenge for the blob");
-        assert_eq!(blob_requests[0].header("authorization"), Some("Bearer good-token"));
+        assert_eq!(
+            blob_requests[0].header("authorization"),
+            Some("Bearer good-token")
+        );
     }
 
     #[test]
@@ -1231,7 +1318,10 @@ mod tests {
         let server = token_registry(false, true);
         let source = source(&server, &RegistryOptions::default());
         source.root_manifest(&Limits::default()).unwrap();
-        assert_eq!(server.requests_to("/token")[0].header("authorization"), None);
+        assert_eq!(
+            server.requests_to("/token")[0].header("authorization"),
+            None
+        );
     }
 
     #[test]
@@ -1256,10 +1346,15 @@ mod tests {
         let server = token_registry(true, true);
         let source = source(&server, &with_credentials("alice", "wrong"));
         match source.root_manifest(&Limits::default()) {
-            Err(Error::Auth { reason, .. }) => assert!(reason.contains("credentials rejected"), "{reason}"),
+            Err(Error::Auth { reason, .. }) => {
+                assert!(reason.contains("credentials rejected"), "{reason}")
+            }
             other => panic!("unexpected {other:?}"),
         }
-        let anonymous = source_for(&format!("{}/team/app:1.0", server.host()), &RegistryOptions::default());
+        let anonymous = source_for(
+            &format!("{}/team/app:1.0", server.host()),
+            &RegistryOptions::default(),
+        );
         match anonymous.root_manifest(&Limits::default()) {
             Err(Error::Auth { reason, .. }) => assert!(reason.contains("--creds"), "{reason}"),
             other => panic!("unexpected {other:?}"),
@@ -1285,13 +1380,22 @@ mod tests {
     fn basic_challenge() {
         let server = basic_registry();
         let source = source(&server, &with_credentials("alice", "pw"));
-        assert_eq!(source.root_manifest(&Limits::default()).unwrap().bytes, MANIFEST);
+        assert_eq!(
+            source.root_manifest(&Limits::default()).unwrap().bytes,
+            MANIFEST
+        );
 
-        let anonymous = source_for(&format!("{}/team/app:1.0", server.host()), &RegistryOptions::default());
+        let anonymous = source_for(
+            &format!("{}/team/app:1.0", server.host()),
+            &RegistryOptions::default(),
+        );
         match anonymous.root_manifest(&Limits::default()) {
             Err(Error::Auth { registry, reason }) => {
                 assert_eq!(registry, server.host());
-                assert!(reason.contains("--creds") && reason.contains("docker login"), "{reason}");
+                assert!(
+                    reason.contains("--creds") && reason.contains("docker login"),
+                    "{reason}"
+                );
             }
             other => panic!("unexpected {other:?}"),
         }
@@ -1312,7 +1416,10 @@ mod tests {
             ..RegistryOptions::default()
         };
         let source = source(&server, &options);
-        assert_eq!(source.root_manifest(&Limits::default()).unwrap().bytes, MANIFEST);
+        assert_eq!(
+            source.root_manifest(&Limits::default()).unwrap().bytes,
+            MANIFEST
+        );
     }
 
     #[test]
@@ -1326,11 +1433,14 @@ mod tests {
             match request.path() {
                 "/token" => Reply::new(200).body(br#"{"access_token":"good-token"}"#),
                 path if path.starts_with("/v2/team/") && !authorized => {
-                    let challenge = format!(r#"Bearer realm="{}/token",service="s""#, lock(&server_url));
+                    let challenge =
+                        format!(r#"Bearer realm="{}/token",service="s""#, lock(&server_url));
                     Reply::new(401).header("WWW-Authenticate", &challenge)
                 }
                 // First a redirect on the same origin, then one to the storage.
-                path if path.contains("/blobs/") => Reply::new(307).header("Location", "/v2/team/app/moved"),
+                path if path.contains("/blobs/") => {
+                    Reply::new(307).header("Location", "/v2/team/app/moved")
+                }
                 "/v2/team/app/moved" => Reply::new(302).header("Location", &storage_url),
                 _ => Reply::new(200),
             }
@@ -1347,11 +1457,19 @@ mod tests {
 
         let moved = server.requests_to("/v2/team/app/moved");
         assert_eq!(moved.len(), 1);
-        assert_eq!(moved[0].header("authorization"), Some("Bearer good-token"), "same origin keeps it");
+        assert_eq!(
+            moved[0].header("authorization"),
+            Some("Bearer good-token"),
+            "same origin keeps it"
+        );
         let fetched = storage.requests_to("/bucket/layer");
         assert_eq!(fetched.len(), 1);
         assert_eq!(fetched[0].target, "/bucket/layer?signature=x");
-        assert_eq!(fetched[0].header("authorization"), None, "another origin must not get it");
+        assert_eq!(
+            fetched[0].header("authorization"),
+            None,
+            "another origin must not get it"
+        );
     }
 
     #[test]
@@ -1362,7 +1480,9 @@ mod tests {
         });
         let source = source(&server, &RegistryOptions::default());
         match source.blob(&digest_of("x")) {
-            Err(Error::InsecureNotAllowed { registry }) => assert_eq!(registry, "storage.example.invalid"),
+            Err(Error::InsecureNotAllowed { registry }) => {
+                assert_eq!(registry, "storage.example.invalid")
+            }
             Err(other) => panic!("unexpected {other:?}"),
             Ok(_) => panic!("followed a redirect to plain HTTP"),
         }
@@ -1372,11 +1492,16 @@ mod tests {
     fn plain_http_token_realm_elsewhere_is_refused() {
         let server = TestServer::start(|request| match request.path() {
             "/v2/" => Reply::new(200),
-            _ => Reply::new(401).header("WWW-Authenticate", r#"Bearer realm="http://auth.example.invalid/token""#),
+            _ => Reply::new(401).header(
+                "WWW-Authenticate",
+                r#"Bearer realm="http://auth.example.invalid/token""#,
+            ),
         });
         let source = source(&server, &with_credentials("alice", "pw"));
         match source.root_manifest(&Limits::default()) {
-            Err(Error::InsecureNotAllowed { registry }) => assert_eq!(registry, "auth.example.invalid"),
+            Err(Error::InsecureNotAllowed { registry }) => {
+                assert_eq!(registry, "auth.example.invalid")
+            }
             other => panic!("unexpected {other:?}"),
         }
     }
@@ -1389,18 +1514,29 @@ mod tests {
         });
         let source = source(&server, &RegistryOptions::default());
         match source.blob(&digest_of("x")) {
-            Err(Error::Http { source, .. }) => assert!(source.to_string().contains("redirects"), "{source}"),
+            Err(Error::Http { source, .. }) => {
+                assert!(source.to_string().contains("redirects"), "{source}")
+            }
             Err(other) => panic!("unexpected {other:?}"),
             Ok(_) => panic!("a redirect loop succeeded"),
         }
-        assert_eq!(server.requests_to("/v2/team/app/blobs/again").len(), MAX_REDIRECTS);
+        assert_eq!(
+            server.requests_to("/v2/team/app/blobs/again").len(),
+            MAX_REDIRECTS
+        );
     }
 
     #[test]
     fn unreachable_registry_is_an_http_error() {
-        let address = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+        let address = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
         // The listener is closed again, so connections are refused.
-        let source = source_for(&format!("{address}/team/app:1.0"), &RegistryOptions::default());
+        let source = source_for(
+            &format!("{address}/team/app:1.0"),
+            &RegistryOptions::default(),
+        );
         match source.root_manifest(&Limits::default()) {
             Err(Error::Http { url, .. }) => assert_eq!(url, format!("https://{address}/v2/")),
             other => panic!("unexpected {other:?}"),
@@ -1409,16 +1545,33 @@ mod tests {
 
     #[test]
     fn plain_http_only_for_loopback_or_insecure() {
-        for host in ["localhost", "localhost:5000", "127.0.0.1", "127.1.2.3:80", "[::1]:5000", "LOCALHOST"] {
+        for host in [
+            "localhost",
+            "localhost:5000",
+            "127.0.0.1",
+            "127.1.2.3:80",
+            "[::1]:5000",
+            "LOCALHOST",
+        ] {
             assert!(host_is_loopback(host), "{host}");
         }
-        for host in ["registry-1.docker.io", "10.0.0.1:5000", "[::2]", "localhost.example.com", "128.0.0.1"] {
+        for host in [
+            "registry-1.docker.io",
+            "10.0.0.1:5000",
+            "[::2]",
+            "localhost.example.com",
+            "128.0.0.1",
+        ] {
             assert!(!host_is_loopback(host), "{host}");
         }
         let hub = source_for("debian:12", &RegistryOptions::default());
         assert!(!hub.allow_http);
         assert_eq!(hub.host, "registry-1.docker.io");
-        assert_eq!(hub.scheme().unwrap(), Scheme::Https, "no probe, no plain HTTP");
+        assert_eq!(
+            hub.scheme().unwrap(),
+            Scheme::Https,
+            "no probe, no plain HTTP"
+        );
         assert_eq!(hub.describe(), "registry docker.io");
         let insecure = RegistryOptions {
             insecure: true,
@@ -1435,7 +1588,10 @@ mod tests {
         assert_eq!(retry_after(&headers), Some(Duration::from_secs(3)));
         headers.insert(RETRY_AFTER, HeaderValue::from_static("3600"));
         assert_eq!(retry_after(&headers), Some(MAX_RETRY_AFTER));
-        headers.insert(RETRY_AFTER, HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"));
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
         assert_eq!(retry_after(&headers), None);
     }
 

@@ -25,7 +25,11 @@ impl Challenge {
 pub(crate) fn parse_challenges<'a>(values: impl IntoIterator<Item = &'a str>) -> Vec<Challenge> {
     let mut challenges = Vec::new();
     for value in values {
-        Parser { input: value.as_bytes(), position: 0 }.challenges(&mut challenges);
+        Parser {
+            input: value.as_bytes(),
+            position: 0,
+        }
+        .challenges(&mut challenges);
     }
     challenges
 }
@@ -35,7 +39,11 @@ pub(crate) fn preferred(challenges: &[Challenge]) -> Option<&Challenge> {
     challenges
         .iter()
         .find(|challenge| challenge.scheme == "bearer" && challenge.param("realm").is_some())
-        .or_else(|| challenges.iter().find(|challenge| challenge.scheme == "basic"))
+        .or_else(|| {
+            challenges
+                .iter()
+                .find(|challenge| challenge.scheme == "basic")
+        })
 }
 
 struct Parser<'a> {
@@ -175,7 +183,10 @@ mod tests {
     fn challenge(scheme: &str, params: &[(&str, &str)]) -> Challenge {
         Challenge {
             scheme: scheme.to_owned(),
-            params: params.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            params: params
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
         }
     }
 
@@ -204,7 +215,10 @@ mod tests {
         let quay = r#"Bearer realm="https://quay.io/v2/auth",service="quay.io""#;
         assert_eq!(
             parse_challenges([quay]),
-            [challenge("bearer", &[("realm", "https://quay.io/v2/auth"), ("service", "quay.io")])]
+            [challenge(
+                "bearer",
+                &[("realm", "https://quay.io/v2/auth"), ("service", "quay.io")]
+            )]
         );
     }
 
@@ -219,7 +233,10 @@ mod tests {
         let header = r#"Bearer realm="https://auth.example.com/token",service="Docker registry",scope="repository:samalba/my-app:pull,push",error="insufficient_scope""#;
         let parsed = parse_challenges([header]);
         assert_eq!(parsed.len(), 1);
-        assert_eq!(parsed[0].param("scope"), Some("repository:samalba/my-app:pull,push"));
+        assert_eq!(
+            parsed[0].param("scope"),
+            Some("repository:samalba/my-app:pull,push")
+        );
         assert_eq!(parsed[0].param("service"), Some("Docker registry"));
         assert_eq!(parsed[0].param("error"), Some("insufficient_scope"));
     }
@@ -242,18 +259,34 @@ mod tests {
                 challenge("basic", &[("realm", "a, b")]),
                 challenge(
                     "bearer",
-                    &[("realm", "https://t/x?a=1"), ("service", "reg:443"), ("scope", "repo:a:pull")]
+                    &[
+                        ("realm", "https://t/x?a=1"),
+                        ("service", "reg:443"),
+                        ("scope", "repo:a:pull")
+                    ]
                 ),
                 challenge("negotiate", &[]),
                 challenge("basic", &[("realm", "esc\"aped")]),
             ]
         );
-        assert_eq!(preferred(&parsed).map(|c| c.scheme.as_str()), Some("bearer"));
+        assert_eq!(
+            preferred(&parsed).map(|c| c.scheme.as_str()),
+            Some("bearer")
+        );
     }
 
     #[test]
     fn garbage_does_not_panic() {
-        for header in ["", ",,,", "=", "\"", "Bearer realm=\"unterminated", "Bearer =x", "é", "Bearer realm"] {
+        for header in [
+            "",
+            ",,,",
+            "=",
+            "\"",
+            "Bearer realm=\"unterminated",
+            "Bearer =x",
+            "é",
+            "Bearer realm",
+        ] {
             let _ = parse_challenges([header]);
         }
         assert_eq!(preferred(&parse_challenges(["Bearer service=x"])), None);
@@ -265,9 +298,18 @@ mod tests {
 
     #[test]
     fn token_responses() {
-        assert_eq!(token_from_response(br#"{"token":"a","expires_in":300}"#).as_deref(), Some("a"));
-        assert_eq!(token_from_response(br#"{"access_token":"b"}"#).as_deref(), Some("b"));
-        assert_eq!(token_from_response(br#"{"token":"","access_token":"c"}"#).as_deref(), Some("c"));
+        assert_eq!(
+            token_from_response(br#"{"token":"a","expires_in":300}"#).as_deref(),
+            Some("a")
+        );
+        assert_eq!(
+            token_from_response(br#"{"access_token":"b"}"#).as_deref(),
+            Some("b")
+        );
+        assert_eq!(
+            token_from_response(br#"{"token":"","access_token":"c"}"#).as_deref(),
+            Some("c")
+        );
         assert_eq!(token_from_response(br#"{"token":null}"#), None);
         assert_eq!(token_from_response(b"not json"), None);
         assert_eq!(token_from_response(br#"{"token":5}"#), None);

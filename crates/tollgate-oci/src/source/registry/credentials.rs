@@ -84,7 +84,11 @@ struct AuthEntry {
 /// The auth files to consult, in the order podman and skopeo use (first match wins), then
 /// docker's. `env` reads an environment variable, so tests need not touch the process's.
 pub(crate) fn auth_file_candidates(env: impl Fn(&str) -> Option<OsString>) -> Vec<PathBuf> {
-    let var = |name: &str| env(name).filter(|value| !value.is_empty()).map(PathBuf::from);
+    let var = |name: &str| {
+        env(name)
+            .filter(|value| !value.is_empty())
+            .map(PathBuf::from)
+    };
     let mut files = Vec::new();
     if let Some(file) = var("REGISTRY_AUTH_FILE") {
         files.push(file);
@@ -113,7 +117,8 @@ pub(crate) fn lookup(
     candidates: &[PathBuf],
 ) -> Result<Option<Credentials>> {
     if let Some(path) = explicit {
-        let bytes = fs_err::read(path).map_err(|source| Error::io("read the auth file", path, source))?;
+        let bytes =
+            fs_err::read(path).map_err(|source| Error::io("read the auth file", path, source))?;
         return lookup_in(&bytes, path, registry, repository);
     }
     for path in candidates {
@@ -130,7 +135,12 @@ pub(crate) fn lookup(
 }
 
 /// Look `registry`/`repository` up in the content of one auth file.
-fn lookup_in(bytes: &[u8], path: &Path, registry: &str, repository: &str) -> Result<Option<Credentials>> {
+fn lookup_in(
+    bytes: &[u8],
+    path: &Path,
+    registry: &str,
+    repository: &str,
+) -> Result<Option<Credentials>> {
     let origin = path.display().to_string();
     let file: AuthFile = serde_json::from_slice(bytes).map_err(|error| Error::Credentials {
         origin: origin.clone(),
@@ -149,7 +159,12 @@ fn lookup_in(bytes: &[u8], path: &Path, registry: &str, repository: &str) -> Res
 /// An entry with neither `auth` nor `username` is a placeholder for a credential helper, which
 /// is out of scope: it counts as no credentials, not as an error.
 fn decode_entry(entry: &AuthEntry, origin: &str) -> Result<Option<Credentials>> {
-    if let Some(encoded) = entry.auth.as_deref().map(str::trim).filter(|auth| !auth.is_empty()) {
+    if let Some(encoded) = entry
+        .auth
+        .as_deref()
+        .map(str::trim)
+        .filter(|auth| !auth.is_empty())
+    {
         let decoded = STANDARD
             .decode(encoded)
             .or_else(|_| STANDARD_NO_PAD.decode(encoded))
@@ -175,17 +190,28 @@ fn decode_entry(entry: &AuthEntry, origin: &str) -> Result<Option<Credentials>> 
 /// The most specific key that applies to `registry`/`repository`. Keys are `host[:port]`,
 /// `host[:port]/namespace[/repo]` (podman) or a URL such as `https://index.docker.io/v1/`
 /// (docker's legacy form, of which only the host counts).
-fn best_key<'a>(keys: impl Iterator<Item = &'a str>, registry: &str, repository: &str) -> Option<&'a str> {
+fn best_key<'a>(
+    keys: impl Iterator<Item = &'a str>,
+    registry: &str,
+    repository: &str,
+) -> Option<&'a str> {
     let aliases = registry_aliases(registry);
     let mut best: Option<((usize, usize), &str)> = None;
     for key in keys {
         let (host, path) = normalize_key(key);
-        let Some(alias_rank) = aliases.iter().position(|alias| alias.eq_ignore_ascii_case(host)) else {
+        let Some(alias_rank) = aliases
+            .iter()
+            .position(|alias| alias.eq_ignore_ascii_case(host))
+        else {
             continue;
         };
         let specificity = if path.is_empty() {
             0
-        } else if repository == path || repository.strip_prefix(path).is_some_and(|rest| rest.starts_with('/')) {
+        } else if repository == path
+            || repository
+                .strip_prefix(path)
+                .is_some_and(|rest| rest.starts_with('/'))
+        {
             path.len()
         } else {
             continue;
@@ -210,7 +236,10 @@ fn registry_aliases(registry: &str) -> Vec<&str> {
 /// Split a key into host and repository path (empty for the whole registry).
 fn normalize_key(key: &str) -> (&str, &str) {
     let key = key.trim();
-    if let Some(rest) = key.strip_prefix("https://").or_else(|| key.strip_prefix("http://")) {
+    if let Some(rest) = key
+        .strip_prefix("https://")
+        .or_else(|| key.strip_prefix("http://"))
+    {
         let host = rest.split('/').next().unwrap_or(rest);
         return (host, "");
     }
@@ -243,8 +272,14 @@ mod tests {
 
     #[test]
     fn parse_creds() {
-        assert_eq!(Credentials::parse("alice:s3cret").unwrap(), credentials("alice", "s3cret"));
-        assert_eq!(Credentials::parse("bob:a:b:c").unwrap(), credentials("bob", "a:b:c"));
+        assert_eq!(
+            Credentials::parse("alice:s3cret").unwrap(),
+            credentials("alice", "s3cret")
+        );
+        assert_eq!(
+            Credentials::parse("bob:a:b:c").unwrap(),
+            credentials("bob", "a:b:c")
+        );
         assert_eq!(Credentials::parse("bob:").unwrap(), credentials("bob", ""));
         for bad in ["alice", ":pass", ""] {
             assert!(
@@ -264,36 +299,75 @@ mod tests {
 
     #[test]
     fn basic_header() {
-        assert_eq!(credentials("aladdin", "opensesame").basic_header(), "Basic YWxhZGRpbjpvcGVuc2VzYW1l");
+        assert_eq!(
+            credentials("aladdin", "opensesame").basic_header(),
+            "Basic YWxhZGRpbjpvcGVuc2VzYW1l"
+        );
     }
 
     #[test]
     fn key_matching() {
-        let keys = ["https://index.docker.io/v1/", "quay.io", "localhost:5000", "http://127.0.0.1:5000/v2/"];
-        let best = |registry: &str, repository: &str| best_key(keys.iter().copied(), registry, repository);
-        assert_eq!(best("docker.io", "library/debian"), Some("https://index.docker.io/v1/"));
+        let keys = [
+            "https://index.docker.io/v1/",
+            "quay.io",
+            "localhost:5000",
+            "http://127.0.0.1:5000/v2/",
+        ];
+        let best =
+            |registry: &str, repository: &str| best_key(keys.iter().copied(), registry, repository);
+        assert_eq!(
+            best("docker.io", "library/debian"),
+            Some("https://index.docker.io/v1/")
+        );
         assert_eq!(best("quay.io", "org/app"), Some("quay.io"));
         assert_eq!(best("localhost:5000", "app"), Some("localhost:5000"));
-        assert_eq!(best("127.0.0.1:5000", "app"), Some("http://127.0.0.1:5000/v2/"));
+        assert_eq!(
+            best("127.0.0.1:5000", "app"),
+            Some("http://127.0.0.1:5000/v2/")
+        );
         assert_eq!(best("localhost", "app"), None);
         assert_eq!(best("ghcr.io", "o/r"), None);
 
-        for key in ["docker.io", "index.docker.io", "registry-1.docker.io", "https://index.docker.io/v1/"] {
-            assert_eq!(best_key([key].into_iter(), "docker.io", "library/debian"), Some(key));
+        for key in [
+            "docker.io",
+            "index.docker.io",
+            "registry-1.docker.io",
+            "https://index.docker.io/v1/",
+        ] {
+            assert_eq!(
+                best_key([key].into_iter(), "docker.io", "library/debian"),
+                Some(key)
+            );
         }
-        assert_eq!(best_key(["https://index.docker.io/v1/"].into_iter(), "index.docker.io.evil", "a"), None);
+        assert_eq!(
+            best_key(
+                ["https://index.docker.io/v1/"].into_iter(),
+                "index.docker.io.evil",
+                "a"
+            ),
+            None
+        );
     }
 
     #[test]
     fn key_matching_prefers_most_specific_namespace() {
-        let keys = ["quay.io", "quay.io/team", "quay.io/team/app", "quay.io/teamx"];
+        let keys = [
+            "quay.io",
+            "quay.io/team",
+            "quay.io/team/app",
+            "quay.io/teamx",
+        ];
         let best = |repository: &str| best_key(keys.iter().copied(), "quay.io", repository);
         assert_eq!(best("team/app"), Some("quay.io/team/app"));
         assert_eq!(best("team/other"), Some("quay.io/team"));
         assert_eq!(best("teamxy/app"), Some("quay.io"));
         assert_eq!(best("teamx/app"), Some("quay.io/teamx"));
         // Docker's canonical key wins over its aliases.
-        let hub = ["docker.io", "https://index.docker.io/v1/", "registry-1.docker.io"];
+        let hub = [
+            "docker.io",
+            "https://index.docker.io/v1/",
+            "registry-1.docker.io",
+        ];
         assert_eq!(
             best_key(hub.into_iter(), "docker.io", "library/debian"),
             Some("https://index.docker.io/v1/")
@@ -320,9 +394,17 @@ mod tests {
                 encoded("alice:pa:ss")
             ),
         );
-        let found = |registry: &str, repository: &str| lookup(registry, repository, Some(&docker), &[]).unwrap();
-        assert_eq!(found("docker.io", "library/debian"), Some(credentials("alice", "pa:ss")));
-        assert_eq!(found("quay.io", "org/app"), Some(credentials("robot", "tok")));
+        let found = |registry: &str, repository: &str| {
+            lookup(registry, repository, Some(&docker), &[]).unwrap()
+        };
+        assert_eq!(
+            found("docker.io", "library/debian"),
+            Some(credentials("alice", "pa:ss"))
+        );
+        assert_eq!(
+            found("quay.io", "org/app"),
+            Some(credentials("robot", "tok"))
+        );
         // A credential-helper placeholder is no credentials, not an error.
         assert_eq!(found("ghcr.io", "o/r"), None);
         assert_eq!(found("example.com", "o/r"), None);
@@ -334,7 +416,10 @@ mod tests {
         let podman = write(
             dir.path(),
             "auth.json",
-            &format!(r#"{{"auths": {{"localhost:5000": {{"auth": "{}"}}}}}}"#, encoded("p:1")),
+            &format!(
+                r#"{{"auths": {{"localhost:5000": {{"auth": "{}"}}}}}}"#,
+                encoded("p:1")
+            ),
         );
         let docker = write(
             dir.path(),
@@ -351,7 +436,10 @@ mod tests {
             lookup("localhost:5000", "app", None, &candidates).unwrap(),
             Some(credentials("p", "1"))
         );
-        assert_eq!(lookup("quay.io", "app", None, &candidates).unwrap(), Some(credentials("d", "3")));
+        assert_eq!(
+            lookup("quay.io", "app", None, &candidates).unwrap(),
+            Some(credentials("d", "3"))
+        );
         assert_eq!(lookup("ghcr.io", "app", None, &candidates).unwrap(), None);
     }
 
@@ -361,17 +449,25 @@ mod tests {
         let cases = [
             ("not-json.json", "{".to_owned()),
             ("auths-not-object.json", r#"{"auths": []}"#.to_owned()),
-            ("bad-base64.json", r#"{"auths": {"quay.io": {"auth": "!!!"}}}"#.to_owned()),
+            (
+                "bad-base64.json",
+                r#"{"auths": {"quay.io": {"auth": "!!!"}}}"#.to_owned(),
+            ),
             (
                 "no-colon.json",
-                format!(r#"{{"auths": {{"quay.io": {{"auth": "{}"}}}}}}"#, encoded("alice")),
+                format!(
+                    r#"{{"auths": {{"quay.io": {{"auth": "{}"}}}}}}"#,
+                    encoded("alice")
+                ),
             ),
         ];
         for (name, text) in cases {
             let path = write(dir.path(), name, &text);
             let error = lookup("quay.io", "app", None, std::slice::from_ref(&path)).unwrap_err();
             match error {
-                Error::Credentials { origin, .. } => assert!(origin.contains(name), "{name}: {origin}"),
+                Error::Credentials { origin, .. } => {
+                    assert!(origin.contains(name), "{name}: {origin}")
+                }
                 other => panic!("{name}: unexpected {other:?}"),
             }
         }

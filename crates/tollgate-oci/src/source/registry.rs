@@ -306,7 +306,7 @@ impl RegistrySource {
                 return Ok(response);
             }
             return Err(Error::Http {
-                url: start.to_string(),
+                url: redacted(&start),
                 source: format!("more than {MAX_REDIRECTS} redirects").into(),
             });
         }
@@ -380,7 +380,7 @@ impl RegistrySource {
                 }
                 Err(error) => {
                     return Err(Error::Http {
-                        url: url.to_string(),
+                        url: redacted(url),
                         source: Box::new(error.without_url()),
                     });
                 }
@@ -395,7 +395,7 @@ impl RegistrySource {
 
     fn redirect_target(&self, from: &Url, location: &HeaderValue) -> Result<Url> {
         let invalid = |reason: String| Error::Http {
-            url: from.to_string(),
+            url: redacted(from),
             source: reason.into(),
         };
         let location = location
@@ -421,7 +421,7 @@ impl RegistrySource {
                 registry: host_and_port(url),
             }),
             other => Err(Error::Http {
-                url: sanitize(url.as_str(), 200),
+                url: sanitize(&redacted(url), 200),
                 source: format!("unsupported URL scheme `{}`", sanitize(other, 20)).into(),
             }),
         }
@@ -659,12 +659,12 @@ fn read_bounded(response: Response, url: &Url, limit: u64) -> Result<Vec<u8>> {
         .take(limit + 1)
         .read_to_end(&mut body)
         .map_err(|source| Error::Http {
-            url: url.to_string(),
+            url: redacted(url),
             source: Box::new(source),
         })?;
     if body.len() as u64 > limit {
         return Err(Error::LimitExceeded {
-            what: format!("response from `{url}`"),
+            what: format!("response from `{}`", redacted(url)),
             limit,
             unit: "bytes",
             hint: "",
@@ -688,7 +688,7 @@ fn status_error(response: Response) -> Error {
         #[serde(default)]
         message: Option<String>,
     }
-    let url = response.url().to_string();
+    let url = redacted(response.url());
     let status = response.status().as_u16();
     let mut body = Vec::new();
     // The body only adds detail to an error we already have, so a failed read is not reported.
@@ -713,6 +713,15 @@ fn status_error(response: Response) -> Error {
         status,
         detail,
     }
+}
+
+/// A URL for a message, without its query: a redirect to blob storage carries a signature
+/// there that must not end up in logs.
+fn redacted(url: &Url) -> String {
+    let mut url = url.clone();
+    url.set_query(None);
+    url.set_fragment(None);
+    url.to_string()
 }
 
 /// Text from the network made safe for a one-line message: no control characters, bounded.
@@ -1470,6 +1479,32 @@ mod tests {
             None,
             "another origin must not get it"
         );
+    }
+
+    #[test]
+    fn errors_from_storage_do_not_show_the_signature() {
+        let storage = TestServer::start(|_| {
+            Reply::new(403).body(b"<Error><Code>AccessDenied</Code></Error>")
+        });
+        let signed = storage.url("/bucket/layer?X-Amz-Signature=secret");
+        let server = TestServer::start(move |request| match request.path() {
+            "/v2/" => Reply::new(200),
+            _ => Reply::new(307).header("Location", &signed),
+        });
+        let source = source(&server, &RegistryOptions::default());
+        match source.blob(&digest_of("x")) {
+            Err(Error::RegistryStatus {
+                url,
+                status,
+                detail,
+            }) => {
+                assert_eq!(status, 403);
+                assert_eq!(url, storage.url("/bucket/layer"));
+                assert_eq!(detail, "");
+            }
+            Err(other) => panic!("unexpected {other:?}"),
+            Ok(_) => panic!("a 403 from storage succeeded"),
+        }
     }
 
     #[test]

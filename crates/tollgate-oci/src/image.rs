@@ -454,12 +454,12 @@ impl Image {
                 unit: "layers",
                 hint: "",
             })?;
-            view.apply(&scan.table, layer_index, &name)?;
             stats.push(LayerStats {
                 entries: scan.table.entries,
                 files_added: scan.table.files_added(),
                 files_removed: scan.table.whiteouts,
             });
+            view.apply(scan.table, layer_index, &name)?;
             problems.extend(scan.problems);
         }
         Ok(Walk {

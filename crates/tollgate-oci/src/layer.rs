@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use crate::digest::VerifyingReader;
+use crate::error::StreamFault;
 use crate::limits::BoundedReader;
 use crate::{Digest, Error, Limits, Result};
 
@@ -40,7 +41,7 @@ impl Compression {
 /// drained to its end (and its digest checked) after the tar has ended.
 pub(crate) enum Decoder<R: BufRead> {
     Plain(R),
-    Gzip(flate2::bufread::MultiGzDecoder<R>),
+    Gzip(Box<flate2::bufread::MultiGzDecoder<R>>),
     Zstd(zstd::stream::read::Decoder<'static, R>),
 }
 
@@ -50,7 +51,7 @@ pub(crate) fn decompressor<R: BufRead>(
 ) -> io::Result<Decoder<R>> {
     Ok(match compression {
         Compression::None => Decoder::Plain(reader),
-        Compression::Gzip => Decoder::Gzip(flate2::bufread::MultiGzDecoder::new(reader)),
+        Compression::Gzip => Decoder::Gzip(Box::new(flate2::bufread::MultiGzDecoder::new(reader))),
         Compression::Zstd => Decoder::Zstd(zstd::stream::read::Decoder::with_buffer(reader)?),
     })
 }
@@ -77,7 +78,7 @@ impl<R: BufRead> Read for Decoder<R> {
 
 /// A reader that verifies against a digest when one is known and passes bytes through otherwise.
 pub(crate) enum MaybeVerifying<R> {
-    Verify(VerifyingReader<R>),
+    Verify(Box<VerifyingReader<R>>),
     Pass(R),
 }
 
@@ -89,7 +90,12 @@ impl<R: Read> MaybeVerifying<R> {
         what: String,
     ) -> Self {
         match expected {
-            Some(digest) => Self::Verify(VerifyingReader::new(inner, digest.clone(), size, what)),
+            Some(digest) => Self::Verify(Box::new(VerifyingReader::new(
+                inner,
+                digest.clone(),
+                size,
+                what,
+            ))),
             None => Self::Pass(inner),
         }
     }
@@ -126,6 +132,10 @@ type Inner<'r> =
 pub(crate) struct LayerStream<'r> {
     inner: Inner<'r>,
     what: String,
+    /// The blob is verified against its own digest (not only through the diff_id).
+    blob_verified: bool,
+    /// The blob is a plain tar verified only through the diff_id (its digest is the diff_id).
+    tar_is_blob: bool,
 }
 
 impl<'r> LayerStream<'r> {
@@ -152,6 +162,10 @@ impl<'r> LayerStream<'r> {
         Ok(Self {
             inner: BoundedReader::new(diff_verified, limits, image_bytes, spec.what.clone()),
             what: spec.what.clone(),
+            blob_verified: spec.digest.is_some(),
+            tar_is_blob: spec.digest.is_none()
+                && compression == Compression::None
+                && spec.diff_id.is_some(),
         })
     }
 
@@ -166,6 +180,44 @@ impl<'r> LayerStream<'r> {
         let mut compressed = decoder.into_inner();
         io::copy(&mut compressed, &mut io::sink()).map_err(|e| Error::from_stream(&what, e))?;
         Ok(())
+    }
+
+    /// The reader of this stream failed with `error`. If the blob is not what its descriptor
+    /// names (digest or size), that is the real fault, and the parse error it caused is not
+    /// reported: read the rest of the blob through its verifier and return the mismatch. A
+    /// blob that is intact keeps `error`: the image really holds a malformed layer.
+    pub(crate) fn blame(self, error: Error) -> Error {
+        if matches!(
+            error,
+            Error::DigestMismatch { .. } | Error::SizeMismatch { .. }
+        ) {
+            return error;
+        }
+        let what = self.what;
+        let verification_fault = |outcome: io::Result<u64>| match outcome {
+            Err(fault)
+                if fault
+                    .get_ref()
+                    .is_some_and(|inner| inner.is::<StreamFault>()) =>
+            {
+                Some(Error::from_stream(&what, fault))
+            }
+            _ => None,
+        };
+        let mut bounded = self.inner;
+        let found = if self.tar_is_blob {
+            // Decompressed = raw here, so the diff_id verifier sees the rest of the blob.
+            verification_fault(io::copy(&mut bounded, &mut io::sink()))
+        } else if self.blob_verified {
+            let mut compressed = bounded.into_inner().into_inner().into_inner();
+            verification_fault(io::copy(&mut compressed, &mut io::sink()))
+        } else {
+            None
+        };
+        match found {
+            Some(fault @ (Error::DigestMismatch { .. } | Error::SizeMismatch { .. })) => fault,
+            _ => error,
+        }
     }
 
     pub(crate) fn what(&self) -> &str {

@@ -120,7 +120,7 @@ impl FromStr for Reference {
             None => (rest, None),
         };
         if let Some(tag) = tag {
-            validate_tag(tag).map_err(|reason| invalid(reason))?;
+            validate_tag(tag).map_err(&invalid)?;
         }
         let (registry, repository) = match name.split_once('/') {
             Some((first, remainder))
@@ -138,13 +138,13 @@ impl FromStr for Reference {
         } else {
             registry
         };
-        validate_registry(&registry).map_err(|reason| invalid(reason))?;
+        validate_registry(&registry).map_err(&invalid)?;
         let repository = if registry == DOCKER_HUB && !repository.contains('/') {
             format!("library/{repository}")
         } else {
             repository
         };
-        validate_repository(&repository).map_err(|reason| invalid(reason))?;
+        validate_repository(&repository).map_err(invalid)?;
         let tag = match (tag, &digest) {
             (Some(tag), _) => Some(tag.to_owned()),
             (None, None) => Some("latest".to_owned()),

@@ -35,6 +35,9 @@ pub enum Target {
     Rootfs(PathBuf),
 }
 
+/// Builds a path-based target from its path and optional reference.
+type MakeTarget = fn(PathBuf, Option<String>) -> Target;
+
 impl Target {
     /// Parse a target. A bare argument that names an existing path is detected by content; any
     /// other bare argument is a registry reference.
@@ -45,7 +48,7 @@ impl Target {
         if let Some(rest) = input.strip_prefix("rootfs:") {
             return Ok(Self::Rootfs(PathBuf::from(non_empty(input, rest)?)));
         }
-        let transports: [(&str, fn(PathBuf, Option<String>) -> Self); 3] = [
+        let transports: [(&str, MakeTarget); 3] = [
             ("oci:", |path, reference| Self::OciLayout {
                 path,
                 reference,

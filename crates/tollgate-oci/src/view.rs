@@ -365,6 +365,18 @@ impl LayerTable {
         Ok(())
     }
 
+    /// An entry that is not represented (a device node or a fifo) but, as extracting it would,
+    /// replaces what was at `path`: an earlier entry of this layer and the lower layers' entry.
+    pub(crate) fn add_hidden(&mut self, path: &str) -> Result<()> {
+        let node = self.table.insert_path(path)?;
+        self.table.delete_children(node);
+        let n = &mut self.table.nodes[node as usize];
+        n.kind = KIND_NONE;
+        n.size = 0;
+        n.flags = (n.flags & !FLAG_IMPLICIT) | FLAG_WHITEOUT;
+        Ok(())
+    }
+
     pub(crate) fn add_opaque(&mut self, directory: &str) -> Result<()> {
         self.whiteouts += 1;
         let node = self.table.insert_path(directory)?;
@@ -438,14 +450,14 @@ impl MergedView {
     /// apply to resources in lower/parent layers").
     pub(crate) fn apply(
         &mut self,
-        layer: &LayerTable,
+        layer: LayerTable,
         layer_index: u16,
         layer_name: &str,
     ) -> Result<()> {
-        let upper = &layer.table;
         if self.table.nodes.len() == 1 && layer_index == 0 {
-            // The bottom layer: nothing to hide, take the table as it is.
-            self.table = upper.clone();
+            // The bottom layer: nothing to hide, so its table becomes the view (moved, not
+            // copied: with millions of files that halves the peak memory).
+            self.table = layer.table;
             for node in &mut self.table.nodes {
                 if node.kind == KIND_NONE {
                     node.flags |= FLAG_DELETED;
@@ -453,8 +465,9 @@ impl MergedView {
                 node.flags &= !(FLAG_WHITEOUT | FLAG_OPAQUE);
                 node.layer = layer_index;
             }
-            return self.check_hardlinks(layer, layer_index, layer_name);
+            return self.check_hardlinks(&self.table, layer_name);
         }
+        let upper = &layer.table;
         // Pass 1: deletions.
         for (id, node) in upper.nodes.iter().enumerate().skip(1) {
             if node.flags & (FLAG_WHITEOUT | FLAG_OPAQUE) == 0 {
@@ -522,18 +535,12 @@ impl MergedView {
                 }
             }
         }
-        self.check_hardlinks(layer, layer_index, layer_name)
+        self.check_hardlinks(upper, layer_name)
     }
 
     /// Every hard link of the layer must name a regular file that exists once the layer is
     /// applied (docker refuses to extract a layer whose hard link has no target).
-    fn check_hardlinks(
-        &self,
-        layer: &LayerTable,
-        layer_index: u16,
-        layer_name: &str,
-    ) -> Result<()> {
-        let upper = &layer.table;
+    fn check_hardlinks(&self, upper: &PathTable, layer_name: &str) -> Result<()> {
         for (id, node) in upper.nodes.iter().enumerate().skip(1) {
             if node.kind != KIND_HARDLINK || node.flags & FLAG_DELETED != 0 {
                 continue;
@@ -550,7 +557,6 @@ impl MergedView {
                 });
             }
         }
-        let _ = layer_index;
         Ok(())
     }
 
@@ -724,8 +730,8 @@ mod tests {
             .unwrap();
 
         let mut view = MergedView::default();
-        view.apply(&lower, 0, "layer 0").unwrap();
-        view.apply(&upper, 1, "layer 1").unwrap();
+        view.apply(lower, 0, "layer 0").unwrap();
+        view.apply(upper, 1, "layer 1").unwrap();
         assert_eq!(
             paths(&view),
             [
@@ -753,8 +759,8 @@ mod tests {
         upper.add("a/new", FileKind::File, file(1), None).unwrap();
         upper.add_opaque("a").unwrap();
         let mut view = MergedView::default();
-        view.apply(&lower, 0, "l0").unwrap();
-        view.apply(&upper, 1, "l1").unwrap();
+        view.apply(lower, 0, "l0").unwrap();
+        view.apply(upper, 1, "l1").unwrap();
         assert_eq!(paths(&view), ["/a", "/a/new"]);
     }
 
@@ -767,10 +773,10 @@ mod tests {
         let mut l2 = LayerTable::default();
         l2.add("x/w", FileKind::File, file(4), None).unwrap();
         let mut view = MergedView::default();
-        view.apply(&l0, 0, "l0").unwrap();
-        view.apply(&l1, 1, "l1").unwrap();
+        view.apply(l0, 0, "l0").unwrap();
+        view.apply(l1, 1, "l1").unwrap();
         assert_eq!(paths(&view), ["/x"]);
-        view.apply(&l2, 2, "l2").unwrap();
+        view.apply(l2, 2, "l2").unwrap();
         assert_eq!(paths(&view), ["/x", "/x/w"]);
     }
 
@@ -825,7 +831,7 @@ mod tests {
             )
             .unwrap();
         let mut view = MergedView::default();
-        view.apply(&layer, 0, "l0").unwrap();
+        view.apply(layer, 0, "l0").unwrap();
         let resolved = |p: &str| view.resolve(p, 40).unwrap().map(|f| f.path);
         assert_eq!(
             resolved("/etc/os-release").as_deref(),
@@ -857,7 +863,7 @@ mod tests {
             .add("b", FileKind::Hardlink, file(1), Some("a"))
             .unwrap();
         let mut view = MergedView::default();
-        view.apply(&layer, 0, "l0").unwrap();
+        view.apply(layer, 0, "l0").unwrap();
         assert_eq!(
             view.get("/b", 40).unwrap().link_target.as_deref(),
             Some("/a")
@@ -866,7 +872,7 @@ mod tests {
         let mut bad = LayerTable::default();
         bad.add("c", FileKind::Hardlink, file(1), Some("missing"))
             .unwrap();
-        let err = view.apply(&bad, 1, "layer 1").unwrap_err();
+        let err = view.apply(bad, 1, "layer 1").unwrap_err();
         assert!(
             matches!(err, Error::HardlinkTargetMissing { ref target, .. } if target == "/missing"),
             "{err}"

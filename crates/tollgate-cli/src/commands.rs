@@ -34,6 +34,7 @@ pub(crate) fn open_image(target: &str, args: &ImageArgs) -> anyhow::Result<Image
             insecure: args.insecure,
             auth_file: args.authfile.clone(),
         },
+        temp_dir: None,
     };
     Image::open(&target, &options).with_context(|| format!("failed to open `{target}`"))
 }

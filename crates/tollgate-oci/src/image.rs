@@ -30,6 +30,15 @@ pub struct OpenOptions {
     pub limits: Limits,
     /// Registry credentials and transport security.
     pub registry: RegistryOptions,
+    /// Where temporary files may go (a compressed archive is decompressed into one); default
+    /// [`crate::temp_dir`].
+    pub temp_dir: Option<PathBuf>,
+}
+
+impl OpenOptions {
+    fn temp_dir(&self) -> PathBuf {
+        self.temp_dir.clone().unwrap_or_else(crate::temp_dir)
+    }
 }
 
 /// Media types tollgate understands.
@@ -184,14 +193,14 @@ impl Image {
                 Box::new(OciLayout::open_directory(path, reference.clone())?)
             }
             Target::OciArchive { path, reference } => {
-                let archive = Arc::new(Archive::open(path, &options.limits)?);
+                let archive = Arc::new(Archive::open(path, &options.limits, &options.temp_dir())?);
                 Box::new(crate::source::docker_archive::open_oci_archive(
                     archive,
                     reference.clone(),
                 )?)
             }
             Target::DockerArchive { path, reference } => {
-                let archive = Arc::new(Archive::open(path, &options.limits)?);
+                let archive = Arc::new(Archive::open(path, &options.limits, &options.temp_dir())?);
                 Box::new(DockerArchive::open(
                     archive,
                     reference.clone(),

@@ -172,11 +172,15 @@ impl<'r> LayerStream<'r> {
     /// Read both the decompressed and the compressed streams to their ends so that the diff_id
     /// and the blob digest are checked even when the tar ended early (its end-of-archive blocks
     /// come before padding, and gzip trailers come after the last tar byte).
-    pub(crate) fn finish(self) -> Result<()> {
+    /// A decompression error here (a bad gzip trailer, say) is blamed on the blob when its
+    /// digest does not match, as in [`Self::blame`].
+    pub(crate) fn finish(mut self) -> Result<()> {
+        if let Err(fault) = io::copy(&mut self.inner, &mut io::sink()) {
+            let error = Error::from_stream(&self.what, fault);
+            return Err(self.blame(error));
+        }
         let what = self.what;
-        let mut bounded = self.inner;
-        io::copy(&mut bounded, &mut io::sink()).map_err(|e| Error::from_stream(&what, e))?;
-        let decoder = bounded.into_inner().into_inner();
+        let decoder = self.inner.into_inner().into_inner();
         let mut compressed = decoder.into_inner();
         io::copy(&mut compressed, &mut io::sink()).map_err(|e| Error::from_stream(&what, e))?;
         Ok(())
@@ -185,11 +189,12 @@ impl<'r> LayerStream<'r> {
     /// The reader of this stream failed with `error`. If the blob is not what its descriptor
     /// names (digest or size), that is the real fault, and the parse error it caused is not
     /// reported: read the rest of the blob through its verifier and return the mismatch. A
-    /// blob that is intact keeps `error`: the image really holds a malformed layer.
+    /// blob that is intact keeps `error`: the image really holds a malformed layer. A limit is
+    /// kept as it is: it means "read no more", so the rest of the blob is not read to blame it.
     pub(crate) fn blame(self, error: Error) -> Error {
         if matches!(
             error,
-            Error::DigestMismatch { .. } | Error::SizeMismatch { .. }
+            Error::DigestMismatch { .. } | Error::SizeMismatch { .. } | Error::LimitExceeded { .. }
         ) {
             return error;
         }

@@ -39,14 +39,33 @@ pub(crate) fn walk_tar(
 ) -> Result<LayerScan> {
     let what = stream.what().to_owned();
     let mut archive = tar::Archive::new(stream);
+    let outcome = walk_entries(&mut archive, &what, layer, selectors, limits);
+    let stream = archive.into_inner();
+    match outcome {
+        Ok(scan) => {
+            stream.finish()?;
+            Ok(scan)
+        }
+        // Unverified bytes can fail the tar reader (or break a rule) before the blob's end is
+        // reached, where its digest is checked: a blob that is not the one the manifest names
+        // is reported as such, not as the parse error it caused.
+        Err(error) => Err(stream.blame(error)),
+    }
+}
+
+fn walk_entries(
+    archive: &mut tar::Archive<LayerStream<'_>>,
+    what: &str,
+    layer: &LayerIdentity<'_>,
+    selectors: &SelectorSet<'_>,
+    limits: &Limits,
+) -> Result<LayerScan> {
     let mut scan = LayerScan::default();
     let mut owners = Vec::new();
     let mut magic_of: HashMap<String, Vec<usize>> = HashMap::new();
-    let entries = archive
-        .entries()
-        .map_err(|e| Error::from_stream(&what, e))?;
+    let entries = archive.entries().map_err(|e| Error::from_stream(what, e))?;
     for (ordinal, entry) in entries.enumerate() {
-        let mut entry = entry.map_err(|e| Error::from_stream(&what, e))?;
+        let mut entry = entry.map_err(|e| Error::from_stream(what, e))?;
         scan.table.entries += 1;
         if scan.table.entries > limits.max_entries_per_layer {
             return Err(Error::LimitExceeded {
@@ -148,7 +167,7 @@ pub(crate) fn walk_tar(
                     hardlink_of: None,
                     buffer_limit: limits.max_analyzer_buffer,
                 };
-                let fault = |e: io::Error| Error::from_stream(&what, e);
+                let fault = |e: io::Error| Error::from_stream(what, e);
                 if selectors.wants_magic() && meta.size > 0 {
                     let (magic, head) = peek_magic(&mut entry).map_err(fault)?;
                     file.magic = magic;
@@ -171,13 +190,15 @@ pub(crate) fn walk_tar(
                         .map_err(fault)?;
                 }
             }
-            // Device nodes, fifos and anything else carry no content worth analysing and cannot
-            // be represented safely: they are skipped.
+            // Device nodes and fifos carry no content worth analysing and cannot be represented
+            // safely: they are not shown, but like any entry they replace what was at their path.
+            tar::EntryType::Char | tar::EntryType::Block | tar::EntryType::Fifo => {
+                scan.table.add_hidden(&path)?
+            }
+            // Anything else (tar metadata such as PAX or GNU volume headers) is skipped.
             _ => {}
         }
     }
-    let stream = archive.into_inner();
-    stream.finish()?;
     Ok(scan)
 }
 

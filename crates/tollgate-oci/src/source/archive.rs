@@ -40,7 +40,7 @@ struct Member {
 const MAX_MEMBERS: usize = 100_000;
 
 impl Archive {
-    pub(crate) fn open(path: &Path, limits: &Limits) -> Result<Self> {
+    pub(crate) fn open(path: &Path, limits: &Limits, temp_dir: &Path) -> Result<Self> {
         let mut file =
             fs_err::File::open(path).map_err(|source| Error::io("open", path, source))?;
         let compression = {
@@ -54,7 +54,7 @@ impl Archive {
         let (file, temporary) = if compression == Compression::None {
             (file, None)
         } else {
-            let (file, temp) = decompress_to_temp(file, compression, path, limits)?;
+            let (file, temp) = decompress_to_temp(file, compression, path, limits, temp_dir)?;
             (file, Some(temp))
         };
         let mut archive = Self {
@@ -217,14 +217,14 @@ fn decompress_to_temp(
     compression: Compression,
     path: &Path,
     limits: &Limits,
+    temp_dir: &Path,
 ) -> Result<(fs_err::File, tempfile::TempPath)> {
-    let temp_dir = crate::temp_dir();
-    fs_err::create_dir_all(&temp_dir)
-        .map_err(|source| Error::io("create temp directory", &temp_dir, source))?;
+    fs_err::create_dir_all(temp_dir)
+        .map_err(|source| Error::io("create temp directory", temp_dir, source))?;
     let temp = tempfile::Builder::new()
         .prefix("tollgate-archive-")
-        .tempfile_in(&temp_dir)
-        .map_err(|source| Error::io("create temporary file in", &temp_dir, source))?;
+        .tempfile_in(temp_dir)
+        .map_err(|source| Error::io("create temporary file in", temp_dir, source))?;
     let (mut out, temp_path) = temp.into_parts();
     let decoder = decompressor(BufReader::new(file), compression)
         .map_err(|source| Error::io("decompress", path, source))?;

@@ -1,0 +1,4 @@
+//! Integration tests of the `tollgate` binary.
+#![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
+
+mod inspect;

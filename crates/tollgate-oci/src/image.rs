@@ -388,6 +388,10 @@ impl Image {
         } else {
             (Some(&layer.digest), Some(layer.size))
         };
+        // An uncompressed layer's declared size is its tar's size. A synthesised layer's
+        // declared size is that of the archive member, which may be compressed: not checked.
+        let synthesized = self.manifest.as_ref().is_some_and(|m| m.synthesized);
+        let uncompressed_size = (digest.is_none() && !synthesized).then_some(layer.size);
         LayerStream::new(
             raw,
             &LayerStreamSpec {
@@ -395,6 +399,7 @@ impl Image {
                 digest,
                 size,
                 diff_id: layer.diff_id.as_ref(),
+                uncompressed_size,
             },
             &self.limits,
             image_bytes,
@@ -495,7 +500,7 @@ impl Image {
             FileKind::Hardlink if depth < 8 => {
                 let target = info.link_target.clone().unwrap_or_default();
                 // The target as it was in the hard link's own layer: look in that layer first.
-                return match self.find_in_layer(info.layer, &target)? {
+                return match self.find_in_layer(info.layer, &EntryLocator::Path(&target))? {
                     Some(bytes) => Ok(bytes),
                     None => {
                         let target_info =
@@ -527,52 +532,74 @@ impl Image {
                 crate::visit::read_capped(&mut file, self.limits.max_analyzer_buffer)
                     .map_err(|source| Error::io("read", &full, source))
             }
-            Content::Source(_) => {
-                self.find_in_layer(info.layer, &info.path)?
-                    .ok_or_else(|| Error::FileNotFound {
-                        path: info.path.clone(),
-                    })
-            }
+            Content::Source(_) => self
+                .find_in_layer(info.layer, &EntryLocator::Ordinal(info.ordinal))?
+                .ok_or_else(|| Error::FileNotFound {
+                    path: info.path.clone(),
+                }),
         }
     }
 
-    /// The content of the last occurrence of `path` in one layer, re-reading (and re-verifying)
-    /// that layer.
-    fn find_in_layer(&self, layer_index: usize, path: &str) -> Result<Option<Vec<u8>>> {
+    /// The content of one entry of one layer, found by its position in the tar or (for hard
+    /// link targets, which name tar members) by its last occurrence under a path. The whole
+    /// layer is read again and verified before anything is returned: a source may serve other
+    /// bytes the second time.
+    fn find_in_layer(
+        &self,
+        layer_index: usize,
+        wanted: &EntryLocator<'_>,
+    ) -> Result<Option<Vec<u8>>> {
         let Some(layer) = self.layers.get(layer_index) else {
             return Ok(None);
         };
-        let wanted = path.trim_start_matches('/');
         let stream = self.layer_stream(layer, Arc::new(AtomicU64::new(0)), None)?;
         let what = layer.name();
         let mut archive = tar::Archive::new(stream);
+        let outcome = self.find_entry(&mut archive, &what, wanted);
+        let stream = archive.into_inner();
+        match outcome {
+            Ok(found) => {
+                stream.finish()?;
+                Ok(found)
+            }
+            Err(error) => Err(stream.blame(error)),
+        }
+    }
+
+    fn find_entry(
+        &self,
+        archive: &mut tar::Archive<LayerStream<'_>>,
+        what: &str,
+        wanted: &EntryLocator<'_>,
+    ) -> Result<Option<Vec<u8>>> {
         let mut found = None;
-        for entry in archive
+        for (ordinal, entry) in archive
             .entries()
-            .map_err(|e| Error::from_stream(&what, e))?
+            .map_err(|e| Error::from_stream(what, e))?
+            .enumerate()
         {
-            let mut entry = entry.map_err(|e| Error::from_stream(&what, e))?;
-            let Some(entry_path) =
-                crate::layer::clean_entry_path(&entry.path_bytes(), &what, &self.limits)?
-            else {
-                continue;
+            let mut entry = entry.map_err(|e| Error::from_stream(what, e))?;
+            let matches = match wanted {
+                EntryLocator::Ordinal(position) => u32::try_from(ordinal).ok() == Some(*position),
+                EntryLocator::Path(path) => {
+                    crate::layer::clean_entry_path(&entry.path_bytes(), what, &self.limits)?
+                        .as_deref()
+                        == Some(path.trim_start_matches('/'))
+                }
             };
-            if entry_path != wanted {
+            if !matches {
                 continue;
             }
-            match entry.header().entry_type() {
+            found = match entry.header().entry_type() {
                 tar::EntryType::Regular
                 | tar::EntryType::Continuous
-                | tar::EntryType::GNUSparse => {
-                    let bytes =
-                        crate::visit::read_capped(&mut entry, self.limits.max_analyzer_buffer)
-                            .map_err(|e| Error::from_stream(&what, e))?;
-                    found = Some(bytes);
-                }
-                _ => found = None,
-            }
+                | tar::EntryType::GNUSparse => Some(
+                    crate::visit::read_capped(&mut entry, self.limits.max_analyzer_buffer)
+                        .map_err(|e| Error::from_stream(what, e))?,
+                ),
+                _ => None,
+            };
         }
-        archive.into_inner().finish()?;
         Ok(found)
     }
 
@@ -618,6 +645,14 @@ pub struct ConfigSummary {
     pub labels: BTreeMap<String, String>,
     /// Creation time.
     pub created: Option<String>,
+}
+
+/// How to find an entry again in its layer's tar.
+enum EntryLocator<'a> {
+    /// Its position among the tar's entries.
+    Ordinal(u32),
+    /// The last entry with this path.
+    Path(&'a str),
 }
 
 struct ProgressReader<'a, R> {

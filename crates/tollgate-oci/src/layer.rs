@@ -123,6 +123,8 @@ pub(crate) struct LayerStreamSpec<'a> {
     pub(crate) digest: Option<&'a Digest>,
     pub(crate) size: Option<u64>,
     pub(crate) diff_id: Option<&'a Digest>,
+    /// The exact decompressed size, when the descriptor states it (uncompressed layers).
+    pub(crate) uncompressed_size: Option<u64>,
 }
 
 type Inner<'r> =
@@ -156,7 +158,7 @@ impl<'r> LayerStream<'r> {
         let diff_verified = MaybeVerifying::new(
             decoder,
             spec.diff_id,
-            None,
+            spec.uncompressed_size,
             format!("{} (uncompressed, diff_id)", spec.what),
         );
         Ok(Self {

@@ -44,6 +44,8 @@ const FLAG_OPAQUE: u8 = 4;
 const FLAG_IMPLICIT: u8 = 8;
 
 const NONE: u32 = u32::MAX;
+/// Symbolic links followed while applying a layer, as Linux's `MAXSYMLINKS`.
+const MAX_HOPS: usize = 40;
 const ROOT: u32 = 0;
 
 #[derive(Clone, Copy, Debug)]
@@ -81,6 +83,9 @@ pub(crate) struct PathTable {
     links: Vec<u8>,
     index: HashTable<u32>,
     hasher: hashbrown::DefaultHashBuilder,
+    /// Some entry was put under a symbolic link (`link/child`): when applied, it goes where the
+    /// link leads, so this table cannot become a view as it is.
+    symlink_parents: bool,
 }
 
 impl Default for PathTable {
@@ -91,6 +96,7 @@ impl Default for PathTable {
             links: Vec::new(),
             index: HashTable::new(),
             hasher: hashbrown::DefaultHashBuilder::default(),
+            symlink_parents: false,
         };
         table.nodes.push(Node {
             parent: NONE,
@@ -203,12 +209,15 @@ impl PathTable {
     }
 
     /// The node for a clean relative path, creating parents as implicit directories. A parent
-    /// that is not a directory becomes one: a later layer that puts files under a path wins.
+    /// that is a symbolic link stays one (the entry will be written through it when the layer
+    /// is applied); any other non-directory parent becomes a directory.
     fn insert_path(&mut self, path: &str) -> Result<u32> {
         let mut node = ROOT;
         for part in path.split('/').filter(|p| !p.is_empty()) {
             let parent = node;
-            if self.nodes[parent as usize].kind != KIND_DIRECTORY {
+            if self.nodes[parent as usize].kind == KIND_SYMLINK {
+                self.symlink_parents = true;
+            } else if self.nodes[parent as usize].kind != KIND_DIRECTORY {
                 let n = &mut self.nodes[parent as usize];
                 n.kind = KIND_DIRECTORY;
                 n.flags |= FLAG_IMPLICIT;
@@ -454,7 +463,7 @@ impl MergedView {
         layer_index: u16,
         layer_name: &str,
     ) -> Result<()> {
-        if self.table.nodes.len() == 1 && layer_index == 0 {
+        if self.table.nodes.len() == 1 && layer_index == 0 && !layer.table.symlink_parents {
             // The bottom layer: nothing to hide, so its table becomes the view (moved, not
             // copied: with millions of files that halves the peak memory).
             self.table = layer.table;
@@ -474,7 +483,8 @@ impl MergedView {
                 continue;
             }
             let path = upper.path_of(id as u32);
-            if let Some(target) = self.table.lookup(&path) {
+            // Parents are resolved through symbolic links, as the extractor resolves them.
+            if let Some(target) = self.resolve_node(&path, false, MAX_HOPS).ok().flatten() {
                 if node.flags & FLAG_WHITEOUT != 0 {
                     self.table.delete(target);
                 } else {
@@ -503,6 +513,19 @@ impl MergedView {
                     .table
                     .child(merged_id, name)
                     .filter(|&m| self.table.live(m));
+                // Entries under a path that is a symbolic link below (and only implied above) are
+                // written through the link by runtimes (containerd resolves parents inside the
+                // root): `hide -> /usr/bin` then `hide/sudo` replaces `/usr/bin/sudo`. Showing
+                // `/hide/sudo` instead would let an image hide a file from a scan.
+                if node.kind == KIND_DIRECTORY
+                    && node.flags & FLAG_IMPLICIT != 0
+                    && let Some(link) =
+                        existed.filter(|&m| self.table.nodes[m as usize].kind == KIND_SYMLINK)
+                    && let Some(directory) = self.resolve_creating(link, layer_index)?
+                {
+                    stack.push((id, directory));
+                    continue;
+                }
                 let target = self.table.child_or_insert(merged_id, name)?;
                 let keep_existing_directory = existed.is_some()
                     && node.kind == KIND_DIRECTORY
@@ -532,6 +555,12 @@ impl MergedView {
                 }
                 if node.kind == KIND_DIRECTORY {
                     stack.push((id, target));
+                } else if node.kind == KIND_SYMLINK
+                    && node.first_child != NONE
+                    && let Some(directory) = self.resolve_creating(target, layer_index)?
+                {
+                    // The same, within one layer: `link` then `link/child` in one tar.
+                    stack.push((id, directory));
                 }
             }
         }
@@ -546,9 +575,13 @@ impl MergedView {
                 continue;
             }
             let target = upper.link_target(id as u32).unwrap_or_default();
-            let found = self.table.lookup(target).is_some_and(|t| {
-                matches!(self.table.nodes[t as usize].kind, KIND_FILE | KIND_HARDLINK)
-            });
+            let found = self
+                .resolve_node(target, false, MAX_HOPS)
+                .ok()
+                .flatten()
+                .is_some_and(|t| {
+                    matches!(self.table.nodes[t as usize].kind, KIND_FILE | KIND_HARDLINK)
+                });
             if !found {
                 return Err(Error::HardlinkTargetMissing {
                     layer: layer_name.to_owned(),
@@ -632,6 +665,67 @@ impl MergedView {
             current = next;
         }
         Ok(Some(current))
+    }
+
+    /// Where an extractor writes through the symbolic link `link`: its target resolved inside
+    /// the root, with missing directories created (as `MkdirAll` through the link would).
+    /// `None` when the link leads to something that is not a directory.
+    fn resolve_creating(&mut self, link: u32, layer_index: u16) -> Result<Option<u32>> {
+        let path = self.table.path_of(link);
+        let mut hops = 0usize;
+        let mut pending: Vec<String> = path
+            .split('/')
+            .filter(|p| !p.is_empty())
+            .rev()
+            .map(str::to_owned)
+            .collect();
+        let mut current = ROOT;
+        while let Some(part) = pending.pop() {
+            match part.as_str() {
+                "." => continue,
+                ".." => {
+                    let parent = self.table.nodes[current as usize].parent;
+                    current = if parent == NONE { ROOT } else { parent };
+                    continue;
+                }
+                _ => {}
+            }
+            if self.table.nodes[current as usize].kind != KIND_DIRECTORY {
+                return Ok(None);
+            }
+            let next = match self
+                .table
+                .child(current, &part)
+                .filter(|&n| self.table.live(n))
+            {
+                Some(next) => next,
+                None => {
+                    let created = self.table.child_or_insert(current, &part)?;
+                    self.table.nodes[created as usize].layer = layer_index;
+                    created
+                }
+            };
+            if self.table.nodes[next as usize].kind == KIND_SYMLINK {
+                hops += 1;
+                if hops > MAX_HOPS {
+                    return Err(Error::SymlinkLoop { path });
+                }
+                let target = self.table.link_target(next).unwrap_or_default().to_owned();
+                if target.starts_with('/') {
+                    current = ROOT;
+                }
+                pending.extend(
+                    target
+                        .split('/')
+                        .filter(|p| !p.is_empty())
+                        .rev()
+                        .map(str::to_owned),
+                );
+                continue;
+            }
+            current = next;
+        }
+        Ok((self.table.nodes[current as usize].kind == KIND_DIRECTORY).then_some(current))
     }
 
     fn info(&self, node: u32) -> FileInfo {
@@ -853,6 +947,71 @@ mod tests {
             view.get("/etc/os-release", 40).unwrap().kind,
             FileKind::Symlink
         );
+    }
+
+    #[test]
+    fn entries_under_a_lower_symlink_are_written_through_it() {
+        let mut l0 = LayerTable::default();
+        l0.add("usr/bin/sudo", FileKind::File, file(100), None)
+            .unwrap();
+        l0.add("hide", FileKind::Symlink, file(0), Some("/usr/bin"))
+            .unwrap();
+        l0.add("evil", FileKind::Symlink, file(0), Some("../../.."))
+            .unwrap();
+        let mut l1 = LayerTable::default();
+        l1.add("hide/sudo", FileKind::File, file(7), None).unwrap();
+        l1.add("evil/x", FileKind::File, file(1), None).unwrap();
+        l1.add("hide/new/deep", FileKind::File, file(2), None)
+            .unwrap();
+        let mut view = MergedView::default();
+        view.apply(l0, 0, "l0").unwrap();
+        view.apply(l1, 1, "l1").unwrap();
+        let sudo = view.get("/usr/bin/sudo", 40).unwrap();
+        assert_eq!((sudo.size, sudo.layer), (7, 1));
+        assert_eq!(view.get("/hide", 40).unwrap().kind, FileKind::Symlink);
+        assert_eq!(view.get("/x", 40).unwrap().layer, 1);
+        assert_eq!(view.get("/evil", 40).unwrap().kind, FileKind::Symlink);
+        assert_eq!(view.get("/usr/bin/new/deep", 40).unwrap().size, 2);
+        assert!(
+            paths(&view)
+                .iter()
+                .all(|p| !p.starts_with("/hide/") && !p.starts_with("/evil/"))
+        );
+    }
+
+    #[test]
+    fn entries_under_a_symlink_of_the_same_layer_are_written_through_it() {
+        let mut l0 = LayerTable::default();
+        l0.add("etc/passwd", FileKind::File, file(10), None)
+            .unwrap();
+        l0.add("link", FileKind::Symlink, file(0), Some("etc"))
+            .unwrap();
+        l0.add("link/shadow", FileKind::File, file(3), None)
+            .unwrap();
+        let mut view = MergedView::default();
+        view.apply(l0, 0, "l0").unwrap();
+        assert_eq!(
+            paths(&view),
+            ["/etc", "/etc/passwd", "/etc/shadow", "/link"]
+        );
+    }
+
+    #[test]
+    fn an_explicit_directory_replaces_a_lower_symlink() {
+        let mut l0 = LayerTable::default();
+        l0.add("usr/bin/sudo", FileKind::File, file(100), None)
+            .unwrap();
+        l0.add("hide", FileKind::Symlink, file(0), Some("/usr/bin"))
+            .unwrap();
+        let mut l1 = LayerTable::default();
+        l1.add("hide", FileKind::Directory, file(0), None).unwrap();
+        l1.add("hide/sudo", FileKind::File, file(7), None).unwrap();
+        let mut view = MergedView::default();
+        view.apply(l0, 0, "l0").unwrap();
+        view.apply(l1, 1, "l1").unwrap();
+        assert_eq!(view.get("/hide", 40).unwrap().kind, FileKind::Directory);
+        assert_eq!(view.get("/hide/sudo", 40).unwrap().size, 7);
+        assert_eq!(view.get("/usr/bin/sudo", 40).unwrap().size, 100);
     }
 
     #[test]

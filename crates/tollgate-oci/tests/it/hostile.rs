@@ -192,19 +192,21 @@ fn proc_self_root_inside_the_image_is_the_image_root() {
 }
 
 /// Layer 1 makes `evil` a link that climbs out of the root; layer 2 writes through it. Nothing
-/// may land outside the image, and the planted `/etc/passwd` stays the one that is read.
-///
-/// Known divergence, not an escape: runtimes (containerd's `fs.RootPath`, moby's chrooted
-/// unpack) resolve a symlinked parent inside the root, so they write `evil/x` to `/x` and keep
-/// `/evil` a link. The merged view instead turns `/evil` into a directory holding `x`.
+/// may land outside the image, and the view must show what a runtime gets: containerd's
+/// `fs.RootPath` (and moby's chrooted unpack) resolve a symlinked parent inside the root, so
+/// `evil/x` lands at `/x` and `/evil` stays a link. `hide -> /usr/bin` then `hide/sudo` replaces
+/// `/usr/bin/sudo`: a view that showed `/hide/sudo` would let an image hide a file from a scan.
 #[test]
-fn symlinked_parent_directory_stays_inside() {
+fn symlinked_parent_directory_is_resolved_inside_the_root() {
     let lower = LayerBuilder::new()
         .file("etc/passwd", PASSWD, 0o644)
+        .file("usr/bin/sudo", b"real sudo", 0o4755)
         .symlink("evil", "../../..")
+        .symlink("hide", "/usr/bin")
         .finish(Compression::Gzip);
     let upper = LayerBuilder::new()
         .file("evil/x", b"payload", 0o644)
+        .file("hide/sudo", b"trojan", 0o4755)
         .finish(Compression::Gzip);
     let layout = Layout::new(&ImageBuilder::new().layer(lower).layer(upper));
     let image = layout.open();
@@ -215,9 +217,27 @@ fn symlinked_parent_directory_stays_inside() {
             "{info:?}"
         );
     }
+    assert_eq!(
+        paths(&walk),
+        [
+            "/etc",
+            "/etc/passwd",
+            "/evil",
+            "/hide",
+            "/usr",
+            "/usr/bin",
+            "/usr/bin/sudo",
+            "/x"
+        ]
+    );
+    assert_eq!(image.read_file(&walk.view, "/x").unwrap(), b"payload");
     assert_eq!(image.read_file(&walk.view, "/evil/x").unwrap(), b"payload");
+    assert_eq!(
+        image.read_file(&walk.view, "/usr/bin/sudo").unwrap(),
+        b"trojan"
+    );
+    assert_eq!(walk.view.get("/usr/bin/sudo", 40).unwrap().layer, 1);
     assert_eq!(image.read_file(&walk.view, "/etc/passwd").unwrap(), PASSWD);
-    assert_eq!(paths(&walk), ["/etc", "/etc/passwd", "/evil", "/evil/x"]);
 
     // The same trick inside one layer.
     let layout = one_layer(
@@ -228,10 +248,45 @@ fn symlinked_parent_directory_stays_inside() {
     );
     let image = layout.open();
     let walk = walk_ok(&image);
-    assert_eq!(image.read_file(&walk.view, "/etc/passwd").unwrap(), PASSWD);
+    assert_eq!(paths(&walk), ["/etc", "/etc/passwd", "/evil"]);
+    assert_eq!(
+        image.read_file(&walk.view, "/etc/passwd").unwrap(),
+        b"replaced"
+    );
     assert_eq!(
         image.read_file(&walk.view, "/evil/etc/passwd").unwrap(),
         b"replaced"
+    );
+}
+
+/// The same tricks, checked against a real unpacker: umoci (which, like containerd, resolves
+/// parents inside the root with securejoin) must produce exactly the view's tree.
+#[test]
+fn symlinked_parents_match_umoci() {
+    tollgate_test::tool_or_skip!("umoci");
+    let lower = LayerBuilder::new()
+        .file("etc/passwd", PASSWD, 0o644)
+        .file("usr/bin/sudo", b"real sudo", 0o755)
+        .symlink("evil", "../../..")
+        .symlink("hide", "/usr/bin")
+        .symlink("dangling", "/opt/new")
+        .finish(Compression::Gzip);
+    let upper = LayerBuilder::new()
+        .file("evil/x", b"payload", 0o644)
+        .file("hide/sudo", b"trojan", 0o755)
+        .file("dangling/y", b"created", 0o644)
+        .symlink("same", "srv")
+        .file("same/z", b"z", 0o644)
+        .finish(Compression::Gzip);
+    let layout = Layout::new(&ImageBuilder::new().layer(lower).layer(upper));
+    let bundle = tempfile::tempdir().unwrap();
+    let rootfs_parent = bundle.path().join("bundle");
+    crate::shared_images::umoci_unpack(layout.dir.path(), &layout.built.tag, &rootfs_parent);
+    let image = layout.open();
+    let walk = walk_ok(&image);
+    assert_eq!(
+        crate::shared_images::view_tree(&walk.view),
+        crate::shared_images::unpacked_tree(&rootfs_parent)
     );
 }
 

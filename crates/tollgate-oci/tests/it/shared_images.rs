@@ -258,7 +258,7 @@ fn package_databases_are_readable_through_the_view() {
 }
 
 /// What umoci (the reference OCI unpacker) produces, as (path → kind, size, link) from disk.
-fn unpacked_tree(rootfs: &Path) -> BTreeMap<String, (FileKind, u64, Option<String>)> {
+pub(crate) fn unpacked_tree(rootfs: &Path) -> BTreeMap<String, (FileKind, u64, Option<String>)> {
     use std::os::unix::fs::MetadataExt;
     let mut tree = BTreeMap::new();
     let mut pending = vec![rootfs.to_owned()];
@@ -291,7 +291,7 @@ fn unpacked_tree(rootfs: &Path) -> BTreeMap<String, (FileKind, u64, Option<Strin
     tree
 }
 
-fn view_tree(view: &MergedView) -> BTreeMap<String, (FileKind, u64, Option<String>)> {
+pub(crate) fn view_tree(view: &MergedView) -> BTreeMap<String, (FileKind, u64, Option<String>)> {
     view.files()
         .map(|f| {
             // On disk a hard link is just another name of the same regular file.
@@ -309,6 +309,22 @@ fn view_tree(view: &MergedView) -> BTreeMap<String, (FileKind, u64, Option<Strin
             (f.path, (kind, size, link))
         })
         .collect()
+}
+
+/// Unpack `<layout>:<tag>` with umoci into `bundle` (the layout must be writable: umoci locks it).
+pub(crate) fn umoci_unpack(layout: &Path, tag: &str, bundle: &Path) {
+    let output = Command::new("umoci")
+        .args(["raw", "unpack", "--rootless", "--image"])
+        .arg(format!("{}:{tag}", layout.display()))
+        .arg(bundle)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "umoci failed on {}: {}",
+        layout.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]

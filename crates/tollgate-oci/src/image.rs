@@ -552,18 +552,8 @@ impl Image {
         let Some(layer) = self.layers.get(layer_index) else {
             return Ok(None);
         };
-        let stream = self.layer_stream(layer, Arc::new(AtomicU64::new(0)), None)?;
-        let what = layer.name();
-        let mut archive = tar::Archive::new(stream);
-        let outcome = self.find_entry(&mut archive, &what, wanted);
-        let stream = archive.into_inner();
-        match outcome {
-            Ok(found) => {
-                stream.finish()?;
-                Ok(found)
-            }
-            Err(error) => Err(stream.blame(error)),
-        }
+        self.layer_stream(layer, Arc::new(AtomicU64::new(0)), None)?
+            .read_tar(|archive, what| self.find_entry(archive, what, wanted))
     }
 
     fn find_entry(

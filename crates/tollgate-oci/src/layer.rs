@@ -171,12 +171,34 @@ impl<'r> LayerStream<'r> {
         })
     }
 
+    /// Read this layer's tar with `read`, then the rest of both streams so that every digest is
+    /// checked. When `read` fails, the blob is blamed first (see [`Self::blame`]).
+    pub(crate) fn read_tar<T>(
+        self,
+        read: impl FnOnce(&mut tar::Archive<Self>, &str) -> Result<T>,
+    ) -> Result<T> {
+        let what = self.what.clone();
+        let mut archive = tar::Archive::new(self);
+        let outcome = read(&mut archive, &what);
+        let stream = archive.into_inner();
+        match outcome {
+            Ok(value) => {
+                stream.finish()?;
+                Ok(value)
+            }
+            // Unverified bytes can fail the tar reader (or break a rule) before the blob's end
+            // is reached, where its digest is checked: a blob that is not the one the manifest
+            // names is reported as such, not as the parse error it caused.
+            Err(error) => Err(stream.blame(error)),
+        }
+    }
+
     /// Read both the decompressed and the compressed streams to their ends so that the diff_id
     /// and the blob digest are checked even when the tar ended early (its end-of-archive blocks
     /// come before padding, and gzip trailers come after the last tar byte).
     /// A decompression error here (a bad gzip trailer, say) is blamed on the blob when its
     /// digest does not match, as in [`Self::blame`].
-    pub(crate) fn finish(mut self) -> Result<()> {
+    fn finish(mut self) -> Result<()> {
         if let Err(fault) = io::copy(&mut self.inner, &mut io::sink()) {
             let error = Error::from_stream(&self.what, fault);
             return Err(self.blame(error));
@@ -193,7 +215,7 @@ impl<'r> LayerStream<'r> {
     /// reported: read the rest of the blob through its verifier and return the mismatch. A
     /// blob that is intact keeps `error`: the image really holds a malformed layer. A limit is
     /// kept as it is: it means "read no more", so the rest of the blob is not read to blame it.
-    pub(crate) fn blame(self, error: Error) -> Error {
+    fn blame(self, error: Error) -> Error {
         if matches!(
             error,
             Error::DigestMismatch { .. } | Error::SizeMismatch { .. } | Error::LimitExceeded { .. }
@@ -225,10 +247,6 @@ impl<'r> LayerStream<'r> {
             Some(fault @ (Error::DigestMismatch { .. } | Error::SizeMismatch { .. })) => fault,
             _ => error,
         }
-    }
-
-    pub(crate) fn what(&self) -> &str {
-        &self.what
     }
 }
 

@@ -433,6 +433,17 @@ pub struct MergedView {
     table: PathTable,
 }
 
+/// Where a path walk ended.
+enum Walked {
+    Found(u32),
+    /// `name` does not exist in the directory `parent`.
+    Missing {
+        parent: u32,
+        name: String,
+    },
+    NotADirectory,
+}
+
 /// One path in the merged view.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct FileInfo {
@@ -611,38 +622,46 @@ impl MergedView {
     }
 
     fn resolve_node(&self, path: &str, follow_last: bool, max_hops: usize) -> Result<Option<u32>> {
+        Ok(match self.walk_path(path, follow_last, max_hops)? {
+            Walked::Found(node) => Some(node),
+            Walked::Missing { .. } | Walked::NotADirectory => None,
+        })
+    }
+
+    /// The one path walk behind every lookup: components are taken from a stack so that link
+    /// targets can be spliced in; `..` stops at the root; an absolute target restarts there.
+    fn walk_path(&self, path: &str, follow_last: bool, max_hops: usize) -> Result<Walked> {
+        let split = |text: &str| -> Vec<String> {
+            text.split('/')
+                .filter(|p| !p.is_empty() && *p != ".")
+                .rev()
+                .map(str::to_owned)
+                .collect()
+        };
         let mut hops = 0usize;
-        // Components still to walk, in reverse order (a stack), so link targets can be spliced in.
-        let mut pending: Vec<String> = path
-            .split('/')
-            .filter(|p| !p.is_empty())
-            .rev()
-            .map(str::to_owned)
-            .collect();
+        let mut pending = split(path);
         let mut current = ROOT;
         while let Some(part) = pending.pop() {
-            match part.as_str() {
-                "." => continue,
-                ".." => {
-                    let parent = self.table.nodes[current as usize].parent;
-                    current = if parent == NONE { ROOT } else { parent };
-                    continue;
-                }
-                _ => {}
+            if part == ".." {
+                let parent = self.table.nodes[current as usize].parent;
+                current = if parent == NONE { ROOT } else { parent };
+                continue;
             }
             if self.table.nodes[current as usize].kind != KIND_DIRECTORY {
-                return Ok(None);
+                return Ok(Walked::NotADirectory);
             }
             let Some(next) = self
                 .table
                 .child(current, &part)
                 .filter(|&n| self.table.live(n))
             else {
-                return Ok(None);
+                return Ok(Walked::Missing {
+                    parent: current,
+                    name: part,
+                });
             };
             let is_last = pending.is_empty();
-            let node = &self.table.nodes[next as usize];
-            if node.kind == KIND_SYMLINK && (follow_last || !is_last) {
+            if self.table.nodes[next as usize].kind == KIND_SYMLINK && (follow_last || !is_last) {
                 hops += 1;
                 if hops > max_hops {
                     return Err(Error::SymlinkLoop {
@@ -653,18 +672,12 @@ impl MergedView {
                 if target.starts_with('/') {
                     current = ROOT;
                 }
-                pending.extend(
-                    target
-                        .split('/')
-                        .filter(|p| !p.is_empty())
-                        .rev()
-                        .map(str::to_owned),
-                );
+                pending.extend(split(target));
                 continue;
             }
             current = next;
         }
-        Ok(Some(current))
+        Ok(Walked::Found(current))
     }
 
     /// Where an extractor writes through the symbolic link `link`: its target resolved inside
@@ -672,60 +685,23 @@ impl MergedView {
     /// `None` when the link leads to something that is not a directory.
     fn resolve_creating(&mut self, link: u32, layer_index: u16) -> Result<Option<u32>> {
         let path = self.table.path_of(link);
-        let mut hops = 0usize;
-        let mut pending: Vec<String> = path
-            .split('/')
-            .filter(|p| !p.is_empty())
-            .rev()
-            .map(str::to_owned)
-            .collect();
-        let mut current = ROOT;
-        while let Some(part) = pending.pop() {
-            match part.as_str() {
-                "." => continue,
-                ".." => {
-                    let parent = self.table.nodes[current as usize].parent;
-                    current = if parent == NONE { ROOT } else { parent };
-                    continue;
+        // Each round creates one missing directory, so the rounds are bounded by the components
+        // of the path and of the link targets met on the way.
+        for _ in 0..=self.table.nodes.len().min(4096) {
+            match self.walk_path(&path, true, MAX_HOPS)? {
+                Walked::Found(node) => {
+                    return Ok(
+                        (self.table.nodes[node as usize].kind == KIND_DIRECTORY).then_some(node)
+                    );
                 }
-                _ => {}
-            }
-            if self.table.nodes[current as usize].kind != KIND_DIRECTORY {
-                return Ok(None);
-            }
-            let next = match self
-                .table
-                .child(current, &part)
-                .filter(|&n| self.table.live(n))
-            {
-                Some(next) => next,
-                None => {
-                    let created = self.table.child_or_insert(current, &part)?;
+                Walked::NotADirectory => return Ok(None),
+                Walked::Missing { parent, name } => {
+                    let created = self.table.child_or_insert(parent, &name)?;
                     self.table.nodes[created as usize].layer = layer_index;
-                    created
                 }
-            };
-            if self.table.nodes[next as usize].kind == KIND_SYMLINK {
-                hops += 1;
-                if hops > MAX_HOPS {
-                    return Err(Error::SymlinkLoop { path });
-                }
-                let target = self.table.link_target(next).unwrap_or_default().to_owned();
-                if target.starts_with('/') {
-                    current = ROOT;
-                }
-                pending.extend(
-                    target
-                        .split('/')
-                        .filter(|p| !p.is_empty())
-                        .rev()
-                        .map(str::to_owned),
-                );
-                continue;
             }
-            current = next;
         }
-        Ok((self.table.nodes[current as usize].kind == KIND_DIRECTORY).then_some(current))
+        Err(Error::SymlinkLoop { path })
     }
 
     fn info(&self, node: u32) -> FileInfo {

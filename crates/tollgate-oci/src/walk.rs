@@ -37,20 +37,7 @@ pub(crate) fn walk_tar(
     selectors: &SelectorSet<'_>,
     limits: &Limits,
 ) -> Result<LayerScan> {
-    let what = stream.what().to_owned();
-    let mut archive = tar::Archive::new(stream);
-    let outcome = walk_entries(&mut archive, &what, layer, selectors, limits);
-    let stream = archive.into_inner();
-    match outcome {
-        Ok(scan) => {
-            stream.finish()?;
-            Ok(scan)
-        }
-        // Unverified bytes can fail the tar reader (or break a rule) before the blob's end is
-        // reached, where its digest is checked: a blob that is not the one the manifest names
-        // is reported as such, not as the parse error it caused.
-        Err(error) => Err(stream.blame(error)),
-    }
+    stream.read_tar(|archive, what| walk_entries(archive, what, layer, selectors, limits))
 }
 
 fn walk_entries(
@@ -66,15 +53,7 @@ fn walk_entries(
     let entries = archive.entries().map_err(|e| Error::from_stream(what, e))?;
     for (ordinal, entry) in entries.enumerate() {
         let mut entry = entry.map_err(|e| Error::from_stream(what, e))?;
-        scan.table.entries += 1;
-        if scan.table.entries > limits.max_entries_per_layer {
-            return Err(Error::LimitExceeded {
-                what: format!("number of entries in {}", layer.name),
-                limit: limits.max_entries_per_layer,
-                unit: "entries",
-                hint: " (raise it with --max-layer-entries)",
-            });
-        }
+        count_entry(&mut scan, layer, limits)?;
         let Some(path) = clean_entry_path(&entry.path_bytes(), &layer.name, limits)? else {
             continue;
         };
@@ -202,6 +181,19 @@ fn walk_entries(
     Ok(scan)
 }
 
+fn count_entry(scan: &mut LayerScan, layer: &LayerIdentity<'_>, limits: &Limits) -> Result<()> {
+    scan.table.entries += 1;
+    if scan.table.entries > limits.max_entries_per_layer {
+        return Err(Error::LimitExceeded {
+            what: format!("number of entries in {}", layer.name),
+            limit: limits.max_entries_per_layer,
+            unit: "entries",
+            hint: " (raise it with --max-layer-entries)",
+        });
+    }
+    Ok(())
+}
+
 /// Second, targeted read of a layer to hand visitors the content of hard links whose target
 /// came earlier in the same tar.
 pub(crate) fn deliver_deferred_links(
@@ -212,13 +204,23 @@ pub(crate) fn deliver_deferred_links(
     limits: &Limits,
     problems: &mut Vec<VisitProblem>,
 ) -> Result<()> {
-    let what = stream.what().to_owned();
-    let mut archive = tar::Archive::new(stream);
-    let entries = archive
-        .entries()
-        .map_err(|e| Error::from_stream(&what, e))?;
+    stream.read_tar(|archive, what| {
+        deliver_links(archive, what, layer, selectors, deferred, limits, problems)
+    })
+}
+
+fn deliver_links(
+    archive: &mut tar::Archive<LayerStream<'_>>,
+    what: &str,
+    layer: &LayerIdentity<'_>,
+    selectors: &SelectorSet<'_>,
+    deferred: &HashMap<String, Vec<(String, Vec<usize>)>>,
+    limits: &Limits,
+    problems: &mut Vec<VisitProblem>,
+) -> Result<()> {
+    let entries = archive.entries().map_err(|e| Error::from_stream(what, e))?;
     for entry in entries {
-        let mut entry = entry.map_err(|e| Error::from_stream(&what, e))?;
+        let mut entry = entry.map_err(|e| Error::from_stream(what, e))?;
         if !matches!(
             entry.header().entry_type(),
             tar::EntryType::Regular | tar::EntryType::Continuous
@@ -240,7 +242,7 @@ pub(crate) fn deliver_deferred_links(
                     .get_ref()
                     .is_some_and(|e| e.is::<crate::error::StreamFault>()) =>
             {
-                return Err(Error::from_stream(&what, error));
+                return Err(Error::from_stream(what, error));
             }
             Err(error) => {
                 for (link, _) in links {
@@ -271,10 +273,10 @@ pub(crate) fn deliver_deferred_links(
             };
             selectors
                 .deliver(owners, &file, &mut bytes.as_slice(), problems)
-                .map_err(|e| Error::from_stream(&what, e))?;
+                .map_err(|e| Error::from_stream(what, e))?;
         }
     }
-    archive.into_inner().finish()
+    Ok(())
 }
 
 /// Walk an unpacked root filesystem as if it were one layer. Symbolic links are recorded, never
@@ -299,34 +301,16 @@ pub(crate) fn walk_rootfs(
             .map_err(|source| Error::io("list", &directory, source))?;
         children.sort_by_key(fs_err::DirEntry::file_name);
         for child in children {
-            scan.table.entries += 1;
+            count_entry(&mut scan, layer, limits)?;
             ordinal = ordinal.saturating_add(1);
-            if scan.table.entries > limits.max_entries_per_layer {
-                return Err(Error::LimitExceeded {
-                    what: format!("number of entries in {}", layer.name),
-                    limit: limits.max_entries_per_layer,
-                    unit: "entries",
-                    hint: " (raise it with --max-layer-entries)",
-                });
-            }
             let name = child.file_name().to_string_lossy().into_owned();
             let path = if relative.is_empty() {
                 name
             } else {
                 format!("{relative}/{name}")
             };
-            if path.len() > limits.max_path_bytes {
-                return Err(Error::LimitExceeded {
-                    what: format!(
-                        "{}: length of path `{}…`",
-                        layer.name,
-                        path.chars().take(80).collect::<String>()
-                    ),
-                    limit: limits.max_path_bytes as u64,
-                    unit: "bytes",
-                    hint: "",
-                });
-            }
+            // The same checks as for a tar entry (a directory name cannot hold `/` or `..`).
+            clean_entry_path(path.as_bytes(), &layer.name, limits)?;
             let full = child.path();
             let metadata = fs_err::symlink_metadata(&full)
                 .map_err(|source| Error::io("stat", &full, source))?;

@@ -10,6 +10,17 @@ use std::path::{Path, PathBuf};
 pub mod builder;
 pub mod registry;
 
+/// The OCI layouts in `../shared/images` (each with one manifest, tag `1.0`).
+pub const SHARED_OCI_IMAGES: &[&str] = &[
+    "debian-bookworm-app",
+    "distroless-bookworm",
+    "rpm-sqlite",
+    "rpm-ndb",
+    "rpm-bdb",
+    "alpine",
+    "alpine-3.18",
+];
+
 /// Whether we run in CI, where nothing may be skipped.
 #[must_use]
 pub fn in_ci() -> bool {

@@ -8,7 +8,7 @@ use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use crate::layer::{Compression, decompressor};
+use crate::layer::{Compression, decompressor, normalise as clean_member_name};
 use crate::limits::BoundedReader;
 use crate::{Error, Limits, Result};
 
@@ -184,21 +184,6 @@ impl Read for MemberReader<'_> {
         self.remaining -= n as u64;
         Ok(n)
     }
-}
-
-/// `./a//b/` → `a/b`; `None` if `..` would leave the archive root.
-fn clean_member_name(name: &str) -> Option<String> {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in name.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            part => parts.push(part),
-        }
-    }
-    Some(parts.join("/"))
 }
 
 fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {

@@ -11,15 +11,7 @@ use tollgate_oci::{
 use tollgate_test::registry::{LoopbackRegistry, gunzip_into};
 use tollgate_test::{shared_or_skip, tool_or_skip};
 
-const OCI_IMAGES: &[&str] = &[
-    "debian-bookworm-app",
-    "distroless-bookworm",
-    "rpm-sqlite",
-    "rpm-ndb",
-    "rpm-bdb",
-    "alpine",
-    "alpine-3.18",
-];
+use tollgate_test::SHARED_OCI_IMAGES as OCI_IMAGES;
 
 fn open_with(target: &str, options: &OpenOptions) -> tollgate_oci::Result<Image> {
     Image::open(&Target::parse(target).unwrap(), options)

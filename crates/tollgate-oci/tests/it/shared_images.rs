@@ -12,15 +12,7 @@ use tollgate_oci::{
 };
 use tollgate_test::{shared_or_skip, tool_or_skip};
 
-const OCI_IMAGES: &[&str] = &[
-    "debian-bookworm-app",
-    "distroless-bookworm",
-    "rpm-sqlite",
-    "rpm-ndb",
-    "rpm-bdb",
-    "alpine",
-    "alpine-3.18",
-];
+use tollgate_test::SHARED_OCI_IMAGES as OCI_IMAGES;
 
 fn open(target: &str) -> Image {
     Image::open(&Target::parse(target).unwrap(), &OpenOptions::default()).unwrap()

@@ -149,7 +149,7 @@ fn write_table(
             report.files
         ))
     )?;
-    let rows: Vec<[String; 6]> = report
+    let rows: Vec<[String; 7]> = report
         .layers
         .iter()
         .map(|l| {
@@ -157,6 +157,7 @@ fn write_table(
                 l.layer.index.to_string(),
                 format!("{}…", &l.layer.digest.to_string()[..19]),
                 human_size(l.layer.size),
+                short_media_type(&l.layer.media_type),
                 format!("+{}", l.stats.files_added),
                 format!("-{}", l.stats.files_removed),
                 l.layer
@@ -169,8 +170,17 @@ fn write_table(
             ]
         })
         .collect();
-    let header = ["#", "DIGEST", "SIZE", "ADDED", "REMOVED", "CREATED BY"].map(str::to_owned);
-    let widths: Vec<usize> = (0..6)
+    let header = [
+        "#",
+        "DIGEST",
+        "SIZE",
+        "TYPE",
+        "ADDED",
+        "REMOVED",
+        "CREATED BY",
+    ]
+    .map(str::to_owned);
+    let widths: Vec<usize> = (0..7)
         .map(|c| {
             rows.iter()
                 .chain(std::iter::once(&header))
@@ -198,6 +208,29 @@ fn write_table(
         )?;
     }
     Ok(())
+}
+
+/// `application/vnd.oci.image.layer.v1.tar+gzip` → `oci tar+gzip`; unknown types in full.
+fn short_media_type(media_type: &str) -> String {
+    [
+        ("application/vnd.oci.image.layer.v1.", "oci "),
+        (
+            "application/vnd.oci.image.layer.nondistributable.v1.",
+            "oci foreign ",
+        ),
+        ("application/vnd.docker.image.rootfs.diff.", "docker "),
+        (
+            "application/vnd.docker.image.rootfs.foreign.diff.",
+            "docker foreign ",
+        ),
+    ]
+    .iter()
+    .find_map(|(prefix, short)| {
+        media_type
+            .strip_prefix(prefix)
+            .map(|rest| format!("{short}{rest}"))
+    })
+    .unwrap_or_else(|| media_type.to_owned())
 }
 
 fn shell_words(words: &[String]) -> String {

@@ -564,7 +564,7 @@ impl Image {
     ) -> Result<Option<Vec<u8>>> {
         let mut found = None;
         for (ordinal, entry) in archive
-            .entries()
+            .entries_with_seek()
             .map_err(|e| Error::from_stream(what, e))?
             .enumerate()
         {

@@ -3,7 +3,7 @@
 //!
 //! ref: <https://github.com/opencontainers/image-spec/blob/v1.1.0/layer.md>
 
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
@@ -127,12 +127,17 @@ pub(crate) struct LayerStreamSpec<'a> {
     pub(crate) uncompressed_size: Option<u64>,
 }
 
-type Inner<'r> =
-    BoundedReader<MaybeVerifying<Decoder<BufReader<MaybeVerifying<Box<dyn Read + Send + 'r>>>>>>;
+/// The tar reader reads 512-byte headers: the outer buffer keeps those small reads from going
+/// through the decompressor and both verifiers one by one.
+type Inner<'r> = BufReader<
+    BoundedReader<MaybeVerifying<Decoder<BufReader<MaybeVerifying<Box<dyn Read + Send + 'r>>>>>>,
+>;
 
 /// The decompressed, verified, bounded tar stream of one layer.
 pub(crate) struct LayerStream<'r> {
     inner: Inner<'r>,
+    /// Bytes of the tar consumed so far (what `Seek` reports).
+    position: u64,
     what: String,
     /// The blob is verified against its own digest (not only through the diff_id).
     blob_verified: bool,
@@ -162,8 +167,12 @@ impl<'r> LayerStream<'r> {
             format!("{} (uncompressed, diff_id)", spec.what),
         );
         Ok(Self {
-            inner: BoundedReader::new(diff_verified, limits, image_bytes, spec.what.clone()),
+            inner: BufReader::with_capacity(
+                256 * 1024,
+                BoundedReader::new(diff_verified, limits, image_bytes, spec.what.clone()),
+            ),
             what: spec.what.clone(),
+            position: 0,
             blob_verified: spec.digest.is_some(),
             tar_is_blob: spec.digest.is_none()
                 && compression == Compression::None
@@ -204,7 +213,7 @@ impl<'r> LayerStream<'r> {
             return Err(self.blame(error));
         }
         let what = self.what;
-        let decoder = self.inner.into_inner().into_inner();
+        let decoder = self.inner.into_inner().into_inner().into_inner();
         let mut compressed = decoder.into_inner();
         io::copy(&mut compressed, &mut io::sink()).map_err(|e| Error::from_stream(&what, e))?;
         Ok(())
@@ -238,7 +247,7 @@ impl<'r> LayerStream<'r> {
             // Decompressed = raw here, so the diff_id verifier sees the rest of the blob.
             verification_fault(io::copy(&mut bounded, &mut io::sink()))
         } else if self.blob_verified {
-            let mut compressed = bounded.into_inner().into_inner().into_inner();
+            let mut compressed = bounded.into_inner().into_inner().into_inner().into_inner();
             verification_fault(io::copy(&mut compressed, &mut io::sink()))
         } else {
             None
@@ -252,7 +261,42 @@ impl<'r> LayerStream<'r> {
 
 impl Read for LayerStream<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read(buf)
+        let n = self.inner.read(buf)?;
+        self.position += n as u64;
+        Ok(n)
+    }
+}
+
+/// Forward-only seeking, for `tar::Archive::entries_with_seek`: skipping an entry's content
+/// then discards buffered bytes in place, where the tar crate's plain skip zero-fills a 32 KiB
+/// buffer per entry (a third of the time on an image of a million small files).
+impl Seek for LayerStream<'_> {
+    fn seek(&mut self, target: SeekFrom) -> io::Result<u64> {
+        let mut remaining = match target {
+            SeekFrom::Current(delta) => u64::try_from(delta).ok(),
+            SeekFrom::Start(offset) => offset.checked_sub(self.position),
+            SeekFrom::End(_) => None,
+        }
+        .ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::Unsupported,
+                "a layer stream only seeks forward",
+            )
+        })?;
+        while remaining > 0 {
+            let available = self.inner.fill_buf()?.len();
+            if available == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "layer ends inside an entry",
+                ));
+            }
+            let step = available.min(usize::try_from(remaining).unwrap_or(usize::MAX));
+            self.inner.consume(step);
+            self.position += step as u64;
+            remaining -= step as u64;
+        }
+        Ok(self.position)
     }
 }
 

@@ -50,7 +50,9 @@ fn walk_entries(
     let mut scan = LayerScan::default();
     let mut owners = Vec::new();
     let mut magic_of: HashMap<String, Vec<usize>> = HashMap::new();
-    let entries = archive.entries().map_err(|e| Error::from_stream(what, e))?;
+    let entries = archive
+        .entries_with_seek()
+        .map_err(|e| Error::from_stream(what, e))?;
     for (ordinal, entry) in entries.enumerate() {
         let mut entry = entry.map_err(|e| Error::from_stream(what, e))?;
         count_entry(&mut scan, layer, limits)?;
@@ -218,7 +220,9 @@ fn deliver_links(
     limits: &Limits,
     problems: &mut Vec<VisitProblem>,
 ) -> Result<()> {
-    let entries = archive.entries().map_err(|e| Error::from_stream(what, e))?;
+    let entries = archive
+        .entries_with_seek()
+        .map_err(|e| Error::from_stream(what, e))?;
     for entry in entries {
         let mut entry = entry.map_err(|e| Error::from_stream(what, e))?;
         if !matches!(

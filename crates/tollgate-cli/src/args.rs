@@ -18,6 +18,33 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Show an image's manifest, platform, config and layers.
     Inspect(InspectArgs),
+    /// List every package in an image (OS and language), or write an SBOM.
+    Sbom(SbomArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SbomArgs {
+    /// The image (same forms as `inspect`).
+    pub(crate) target: String,
+
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = SbomFormat::Table)]
+    pub(crate) format: SbomFormat,
+
+    /// Write to this file instead of stdout (written completely or not at all).
+    #[arg(long, short)]
+    pub(crate) output: Option<std::path::PathBuf>,
+
+    #[command(flatten)]
+    pub(crate) image: ImageArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SbomFormat {
+    Table,
+    Json,
+    CyclonedxJson,
+    SpdxJson,
 }
 
 #[derive(Debug, Args)]

@@ -9,10 +9,12 @@ use crate::args::{Command, ImageArgs};
 use crate::printer::Printer;
 
 mod inspect;
+mod sbom;
 
 pub(crate) fn run(command: Command, printer: &Printer) -> anyhow::Result<ExitCode> {
     match command {
         Command::Inspect(args) => inspect::run(&args, printer),
+        Command::Sbom(args) => sbom::run(&args, printer),
     }
 }
 

@@ -7,8 +7,10 @@ use clap::Parser;
 mod args;
 mod commands;
 mod hints;
+mod output;
 mod printer;
 mod progress;
+mod table;
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();

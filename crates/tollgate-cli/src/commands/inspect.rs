@@ -170,43 +170,20 @@ fn write_table(
             ]
         })
         .collect();
-    let header = [
-        "#",
-        "DIGEST",
-        "SIZE",
-        "TYPE",
-        "ADDED",
-        "REMOVED",
-        "CREATED BY",
-    ]
-    .map(str::to_owned);
-    let widths: Vec<usize> = (0..7)
-        .map(|c| {
-            rows.iter()
-                .chain(std::iter::once(&header))
-                .map(|r| r[c].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    for (i, row) in std::iter::once(&header).chain(&rows).enumerate() {
-        let line = row
-            .iter()
-            .zip(&widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
-            .collect::<Vec<_>>()
-            .join("  ");
-        let line = line.trim_end();
-        writeln!(
-            out,
-            "  {}",
-            if i == 0 {
-                heading(line)
-            } else {
-                line.to_owned()
-            }
-        )?;
-    }
+    crate::table::write_table(
+        out,
+        [
+            "#",
+            "DIGEST",
+            "SIZE",
+            "TYPE",
+            "ADDED",
+            "REMOVED",
+            "CREATED BY",
+        ],
+        &rows,
+        colours,
+    )?;
     Ok(())
 }
 

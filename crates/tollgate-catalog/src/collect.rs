@@ -1,0 +1,205 @@
+//! The single pass: every cataloger and the OS detector ride on one walk over the layers; each
+//! layer's findings are then kept only where the file they came from is still the one in the
+//! final filesystem (a package removed or replaced later is reported in its final state only).
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::Mutex;
+
+use tollgate_oci::{
+    BoxError, FileKind, Image, MergedView, Progress, Selector, Target, VisitedFile, Visitor,
+};
+
+use crate::cataloger::Cataloger;
+use crate::catalogers::CATALOGERS;
+use crate::inventory::{ImageIdentity, Inventory, Unknown};
+use crate::{Package, os, purl};
+
+/// Where a finding came from: (layer, path, cataloger id). Later deliveries of the same key (a
+/// duplicate tar entry) replace earlier ones, as the later entry is the one that is extracted.
+type FindingKey = (usize, String, &'static str);
+
+type Finding = Result<Vec<Package>, String>;
+
+struct CatalogerVisitor<'a> {
+    cataloger: &'a dyn Cataloger,
+    findings: &'a Mutex<BTreeMap<FindingKey, Finding>>,
+}
+
+impl Visitor for CatalogerVisitor<'_> {
+    fn id(&self) -> &str {
+        self.cataloger.id()
+    }
+
+    fn selectors(&self) -> &[Selector] {
+        self.cataloger.selectors()
+    }
+
+    fn visit(&self, file: &VisitedFile<'_>, content: &mut dyn Read) -> Result<(), BoxError> {
+        let outcome = self.cataloger.catalog(file, content).map_err(|error| {
+            let mut message = error.to_string();
+            let mut source = std::error::Error::source(&error);
+            while let Some(cause) = source {
+                message.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            message
+        });
+        let key = (file.layer_index, file.path.to_owned(), self.cataloger.id());
+        self.findings
+            .lock()
+            .map_err(|_| "a cataloger panicked")?
+            .insert(key, outcome);
+        Ok(())
+    }
+}
+
+/// Collects the small files that tell the OS, per (layer, path).
+struct OsFiles {
+    selectors: Vec<Selector>,
+    contents: Mutex<BTreeMap<(usize, String), String>>,
+}
+
+impl Visitor for OsFiles {
+    fn id(&self) -> &str {
+        "os-release"
+    }
+
+    fn selectors(&self) -> &[Selector] {
+        &self.selectors
+    }
+
+    fn visit(&self, file: &VisitedFile<'_>, content: &mut dyn Read) -> Result<(), BoxError> {
+        const MAX_RELEASE_FILE: u64 = 64 * 1024;
+        let bytes = tollgate_oci::read_capped(content, MAX_RELEASE_FILE)?;
+        self.contents
+            .lock()
+            .map_err(|_| "os detection panicked")?
+            .insert(
+                (file.layer_index, file.path.to_owned()),
+                String::from_utf8_lossy(&bytes).into_owned(),
+            );
+        Ok(())
+    }
+}
+
+/// Inventory `image`: one walk over its layers, verified as always.
+pub fn inventory(
+    image: &Image,
+    progress: Option<&dyn Progress>,
+) -> tollgate_oci::Result<Inventory> {
+    let findings = Mutex::new(BTreeMap::new());
+    let os_files = OsFiles {
+        selectors: os::OS_FILES
+            .iter()
+            .map(|path| Selector::Path(path))
+            .collect(),
+        contents: Mutex::default(),
+    };
+    let cataloger_visitors: Vec<CatalogerVisitor<'_>> = CATALOGERS
+        .iter()
+        .map(|cataloger| CatalogerVisitor {
+            cataloger: *cataloger,
+            findings: &findings,
+        })
+        .collect();
+    let mut visitors: Vec<&dyn Visitor> = cataloger_visitors
+        .iter()
+        .map(|v| v as &dyn Visitor)
+        .collect();
+    visitors.push(&os_files);
+    let walk = image.walk(&visitors, progress)?;
+    let hops = image.limits().max_symlink_hops;
+
+    let os_contents = os_files.contents.into_inner().unwrap_or_default();
+    let mut final_os_files = BTreeMap::new();
+    for path in os::OS_FILES {
+        // Resolve symbolic links (`/etc/os-release -> ../usr/lib/os-release`) to the file that
+        // is really there, and take that file's content from the layer that wrote it last.
+        if let Ok(Some(info)) = walk.view.resolve(path, hops)
+            && let Some(text) = os_contents.get(&(info.layer, info.path))
+        {
+            final_os_files.insert(*path, text.clone());
+        }
+    }
+    let os = os::detect(&final_os_files);
+
+    let mut packages = Vec::new();
+    let mut unknowns: Vec<Unknown> = walk
+        .problems
+        .into_iter()
+        .map(|problem| Unknown {
+            cataloger: problem.visitor,
+            layer_index: problem.layer_index,
+            path: problem.path,
+            reason: problem.message,
+        })
+        .collect();
+    for ((layer_index, path, cataloger), outcome) in findings.into_inner().unwrap_or_default() {
+        if !is_final(&walk.view, layer_index, &path, hops) {
+            continue;
+        }
+        match outcome {
+            Ok(found) => {
+                for mut package in found {
+                    package.layer_index = layer_index;
+                    package.layer = image.layers.get(layer_index).map(|l| l.digest.clone());
+                    package.path.clone_from(&path);
+                    cataloger.clone_into(&mut package.cataloger);
+                    package.purl = purl::purl(&package, os.as_ref());
+                    packages.push(package);
+                }
+            }
+            Err(reason) => unknowns.push(Unknown {
+                cataloger: cataloger.to_owned(),
+                layer_index,
+                path,
+                reason,
+            }),
+        }
+    }
+    packages.sort();
+    packages.dedup();
+    unknowns.sort();
+    Ok(Inventory {
+        image: identity(image),
+        os,
+        packages,
+        unknowns,
+    })
+}
+
+/// Whether the file at `path` in the final filesystem is the one `layer_index` wrote.
+fn is_final(view: &MergedView, layer_index: usize, path: &str, hops: usize) -> bool {
+    view.get(path, hops).is_some_and(|info| {
+        info.layer == layer_index && matches!(info.kind, FileKind::File | FileKind::Hardlink)
+    })
+}
+
+fn identity(image: &Image) -> ImageIdentity {
+    let (name, tags) = match image.target() {
+        Target::Registry(reference) => (
+            Some(reference.name()),
+            reference.tag().map(str::to_owned).into_iter().collect(),
+        ),
+        Target::OciLayout { reference, .. }
+        | Target::OciArchive { reference, .. }
+        | Target::DockerArchive { reference, .. } => (
+            None,
+            reference
+                .iter()
+                .filter(|r| !r.starts_with("sha256:"))
+                .cloned()
+                .collect(),
+        ),
+        Target::Rootfs(_) => (None, Vec::new()),
+    };
+    ImageIdentity {
+        target: image.target().to_string(),
+        name,
+        tags,
+        manifest_digest: image.manifest.as_ref().map(|m| m.digest.clone()),
+        config_digest: image.config.as_ref().map(|c| c.digest.clone()),
+        platform: image.platform.clone(),
+    }
+}

@@ -1,0 +1,18 @@
+//! What is installed in an image: the operating system and every package, OS and language, found
+//! in one pass over the layers, with the layer and file each came from.
+#![warn(missing_docs, clippy::unwrap_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::panic))]
+
+mod cataloger;
+mod catalogers;
+mod collect;
+mod inventory;
+mod os;
+mod package;
+mod purl;
+
+pub use cataloger::CatalogError;
+pub use catalogers::cataloger_versions;
+pub use collect::inventory;
+pub use inventory::{ImageIdentity, Inventory, Unknown};
+pub use package::{Ecosystem, OsInfo, Package};

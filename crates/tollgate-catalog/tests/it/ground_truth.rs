@@ -1,0 +1,130 @@
+//! The inventory of every shared image equals the ground truth the native tools produced
+//! (dpkg-query, rpm, apk's database, pip list): no package missing, none extra, same versions
+//! and source fields. See ../shared/images/README.md.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use tollgate_catalog::{Ecosystem, Package, inventory};
+use tollgate_oci::{Image, OpenOptions, Target};
+use tollgate_test::shared_or_skip;
+
+/// (ecosystem, name, version, source_name, source_version, arch, location), as in packages.tsv.
+type Row = [String; 7];
+
+fn expected(root: &Path, image: &str) -> BTreeSet<Row> {
+    let text =
+        fs_err::read_to_string(root.join("expected").join(image).join("packages.tsv")).unwrap();
+    text.lines()
+        .skip(1)
+        .map(|line| {
+            let cells: Vec<String> = line.split('\t').map(str::to_owned).collect();
+            cells.try_into().unwrap()
+        })
+        .collect()
+}
+
+/// The ground truth's `location`: the database file, the status.d directory, or the
+/// site-packages directory holding a dist-info.
+fn location(package: &Package) -> String {
+    let parent = |path: &str| {
+        path.rsplit_once('/')
+            .map_or(String::new(), |(p, _)| p.to_owned())
+    };
+    match package.ecosystem {
+        Ecosystem::Pypi => parent(&parent(&package.path)),
+        Ecosystem::Deb if package.path.starts_with("/var/lib/dpkg/status.d/") => {
+            parent(&package.path)
+        }
+        _ => package.path.clone(),
+    }
+}
+
+fn row(package: &Package) -> Row {
+    [
+        package.ecosystem.to_string(),
+        package.name.clone(),
+        package.version.clone(),
+        package.source_name.clone().unwrap_or_default(),
+        package.source_version.clone().unwrap_or_default(),
+        package.arch.clone().unwrap_or_default(),
+        location(package),
+    ]
+}
+
+fn check(root: &Path, image: &str, target: &str) {
+    let image_handle =
+        Image::open(&Target::parse(target).unwrap(), &OpenOptions::default()).unwrap();
+    let inventory = inventory(&image_handle, None).unwrap();
+    assert!(
+        inventory.unknowns.is_empty(),
+        "{image}: {:?}",
+        inventory.unknowns
+    );
+    let found: BTreeSet<Row> = inventory.packages.iter().map(row).collect();
+    let want = expected(root, image);
+    let missing: Vec<_> = want.difference(&found).collect();
+    let extra: Vec<_> = found.difference(&want).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "{image}:\nmissing {missing:#?}\nextra {extra:#?}"
+    );
+    assert_eq!(
+        found.len(),
+        inventory.packages.len(),
+        "{image}: duplicate packages"
+    );
+    for package in &inventory.packages {
+        assert!(
+            package
+                .purl
+                .starts_with(&format!("pkg:{}/", package.ecosystem)),
+            "{package:?}"
+        );
+        assert!(package.layer.is_some(), "{package:?}");
+    }
+}
+
+#[test]
+fn every_shared_image_matches_its_ground_truth() {
+    let root = shared_or_skip!("images");
+    for image in tollgate_test::SHARED_OCI_IMAGES {
+        check(
+            &root,
+            image,
+            &format!("oci:{}:1.0", root.join(image).display()),
+        );
+    }
+    check(
+        &root,
+        "debian-trixie-slim",
+        &format!(
+            "docker-archive:{}",
+            root.join("debian-trixie-slim.tar.gz").display()
+        ),
+    );
+}
+
+#[test]
+fn os_of_every_shared_image() {
+    let root = shared_or_skip!("images");
+    let cases = [
+        ("debian-bookworm-app", "debian", "12"),
+        ("distroless-bookworm", "debian", "12"),
+        ("rpm-sqlite", "mariner", "2.0"),
+        ("rpm-ndb", "sles", "15.3"),
+        ("rpm-bdb", "rhel", "8.8"),
+        ("alpine", "alpine", "3.4.2"),
+        ("alpine-3.18", "alpine", "3.18.0"),
+    ];
+    for (image, family, version) in cases {
+        let target = Target::parse(&format!("oci:{}", root.join(image).display())).unwrap();
+        let image_handle = Image::open(&target, &OpenOptions::default()).unwrap();
+        let os = inventory(&image_handle, None).unwrap().os.unwrap();
+        assert_eq!(
+            (os.family.as_str(), os.version.as_str()),
+            (family, version),
+            "{image}"
+        );
+    }
+}

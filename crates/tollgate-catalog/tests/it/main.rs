@@ -1,0 +1,5 @@
+//! Integration tests of tollgate-catalog.
+#![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
+
+mod ground_truth;
+mod sbom;

@@ -1,0 +1,1 @@
+//! SBOM tests (being written).

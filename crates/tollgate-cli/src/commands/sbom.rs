@@ -1,0 +1,104 @@
+//! `tollgate sbom <target>`: every package in the image, as a table, tollgate's JSON, CycloneDX
+//! 1.6 or SPDX 2.3.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use tollgate_catalog::Inventory;
+
+use crate::args::{SbomArgs, SbomFormat};
+use crate::printer::Printer;
+use crate::progress::LayerBars;
+
+#[derive(serde::Serialize)]
+struct SbomReport<'a> {
+    schema: &'static str,
+    #[serde(flatten)]
+    inventory: &'a Inventory,
+}
+
+pub(crate) fn run(args: &SbomArgs, printer: &Printer) -> anyhow::Result<ExitCode> {
+    let image = crate::commands::open_image(&args.target, &args.image)?;
+    let bars = printer
+        .wants_progress()
+        .then(|| LayerBars::new(&image.layers));
+    let inventory = tollgate_catalog::inventory(
+        &image,
+        bars.as_ref().map(|b| b as &dyn tollgate_oci::Progress),
+    )
+    .with_context(|| format!("failed to read the layers of `{}`", image.target()))?;
+    drop(bars);
+    let colours = args.output.is_none() && printer.colours();
+    crate::output::write_output(printer, args.output.as_deref(), |out| match args.format {
+        SbomFormat::Table => write_table(out, &inventory, colours),
+        SbomFormat::Json => {
+            serde_json::to_writer_pretty(
+                &mut *out,
+                &SbomReport {
+                    schema: "tollgate.sbom/v1",
+                    inventory: &inventory,
+                },
+            )?;
+            writeln!(out)?;
+            Ok(())
+        }
+        SbomFormat::CyclonedxJson | SbomFormat::SpdxJson => {
+            anyhow::bail!(
+                "this build writes the table and json formats only (CycloneDX and SPDX are being added)"
+            )
+        }
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_table(out: &mut dyn Write, inventory: &Inventory, colours: bool) -> anyhow::Result<()> {
+    match &inventory.os {
+        Some(os) => writeln!(
+            out,
+            "{} {}{}",
+            os.family,
+            os.version,
+            os.codename
+                .as_ref()
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default()
+        )?,
+        None => writeln!(out, "no known operating system")?,
+    }
+    let rows: Vec<[String; 5]> = inventory
+        .packages
+        .iter()
+        .map(|p| {
+            let source = match (&p.source_name, &p.source_version) {
+                (Some(name), Some(version)) if *name != p.name || *version != p.version => {
+                    format!("{name} {version}")
+                }
+                (Some(name), _) if *name != p.name => name.clone(),
+                _ => String::new(),
+            };
+            [
+                p.ecosystem.to_string(),
+                p.name.clone(),
+                p.version.clone(),
+                source,
+                p.path.clone(),
+            ]
+        })
+        .collect();
+    writeln!(out, "{} packages", rows.len())?;
+    crate::table::write_table(
+        out,
+        ["TYPE", "NAME", "VERSION", "SOURCE", "FOUND IN"],
+        &rows,
+        colours,
+    )?;
+    for unknown in &inventory.unknowns {
+        writeln!(
+            out,
+            "warning: {} could not read {} (layer {}): {}",
+            unknown.cataloger, unknown.path, unknown.layer_index, unknown.reason
+        )?;
+    }
+    Ok(())
+}

@@ -10,6 +10,7 @@ mod inventory;
 mod os;
 mod package;
 mod purl;
+pub mod sbom;
 
 pub use cataloger::CatalogError;
 pub use catalogers::cataloger_versions;

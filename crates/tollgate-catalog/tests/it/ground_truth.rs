@@ -32,7 +32,12 @@ fn location(package: &Package) -> String {
             .map_or(String::new(), |(p, _)| p.to_owned())
     };
     match package.ecosystem {
-        Ecosystem::Pypi => parent(&parent(&package.path)),
+        // `<site>/x.dist-info/METADATA`, `<site>/x.egg-info/PKG-INFO`; a single-file
+        // `<site>/x.egg-info` or a zipped `<site>/x.egg` sits directly in the site directory.
+        Ecosystem::Pypi if package.path.ends_with("/METADATA") || package.path.ends_with("/PKG-INFO") => {
+            parent(&parent(&package.path))
+        }
+        Ecosystem::Pypi => parent(&package.path),
         Ecosystem::Deb if package.path.starts_with("/var/lib/dpkg/status.d/") => {
             parent(&package.path)
         }

@@ -47,7 +47,7 @@ pub struct Inventory {
     /// The OS, when one was recognised.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub os: Option<OsInfo>,
-    /// Packages of the final filesystem, sorted by ecosystem, name, version, path.
+    /// Packages of the final filesystem, sorted (by name, version, ecosystem, then the rest).
     pub packages: Vec<Package>,
     /// Files that looked like package data but could not be read.
     pub unknowns: Vec<Unknown>,

@@ -11,6 +11,7 @@ mod output;
 mod printer;
 mod progress;
 mod table;
+mod time;
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();

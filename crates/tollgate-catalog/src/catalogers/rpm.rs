@@ -34,6 +34,9 @@ const TAG_LICENSE: u32 = 1014;
 const TAG_ARCH: u32 = 1022;
 const TAG_SOURCERPM: u32 = 1044;
 
+/// What a database reader calls with each header number and header blob.
+type EachBlob<'a> = dyn FnMut(u32, &[u8]) -> Result<(), CatalogError> + 'a;
+
 /// The pseudo-package rpm files imported public keys under.
 const GPG_PUBKEY: &[u8] = b"gpg-pubkey";
 
@@ -60,7 +63,11 @@ impl Cataloger for RpmDb {
         ]
     }
 
-    fn catalog(&self, file: &VisitedFile<'_>, content: &mut dyn Read) -> Result<Vec<Package>, CatalogError> {
+    fn catalog(
+        &self,
+        file: &VisitedFile<'_>,
+        content: &mut dyn Read,
+    ) -> Result<Vec<Package>, CatalogError> {
         let bytes = tollgate_oci::read_capped(content, file.buffer_limit)?;
         packages(&bytes)
     }
@@ -75,8 +82,14 @@ enum Format {
 
 impl Format {
     fn detect(bytes: &[u8]) -> Result<Self, CatalogError> {
-        let at_12 = bytes.get(12..16).and_then(|raw| <[u8; 4]>::try_from(raw).ok());
-        let bdb_magic = |magic: u32| at_12.is_some_and(|raw| u32::from_le_bytes(raw) == magic || u32::from_be_bytes(raw) == magic);
+        let at_12 = bytes
+            .get(12..16)
+            .and_then(|raw| <[u8; 4]>::try_from(raw).ok());
+        let bdb_magic = |magic: u32| {
+            at_12.is_some_and(|raw| {
+                u32::from_le_bytes(raw) == magic || u32::from_be_bytes(raw) == magic
+            })
+        };
         if bytes.starts_with(sqlite::MAGIC) {
             Ok(Self::Sqlite)
         } else if bytes.starts_with(ndb::MAGIC) {
@@ -108,7 +121,9 @@ fn packages(bytes: &[u8]) -> Result<Vec<Package>, CatalogError> {
     let mut add = |number: u32, blob: &[u8]| -> Result<(), CatalogError> {
         let package = Header::parse(blob)
             .and_then(|header| package(&header))
-            .map_err(|reason| CatalogError::malformed("rpm header", format!("header #{number}: {reason}")))?;
+            .map_err(|reason| {
+                CatalogError::malformed("rpm header", format!("header #{number}: {reason}"))
+            })?;
         packages.extend(package);
         Ok(())
     };
@@ -150,7 +165,9 @@ fn package(header: &Header<'_>) -> Result<Option<Package>, String> {
         package.source_name = Some(name);
         package.source_version = Some(version);
     }
-    package.licenses.extend(header.string(TAG_LICENSE)?.map(text));
+    package
+        .licenses
+        .extend(header.string(TAG_LICENSE)?.map(text));
     package.vendor = header.string(TAG_VENDOR)?.map(text);
     Ok(Some(package))
 }
@@ -229,7 +246,9 @@ pub(super) mod tests {
 
     fn find<'a>(packages: &'a [Package], name: &str) -> &'a Package {
         let mut found = packages.iter().filter(|p| p.name == name);
-        let package = found.next().unwrap_or_else(|| panic!("no package `{name}`"));
+        let package = found
+            .next()
+            .unwrap_or_else(|| panic!("no package `{name}`"));
         assert!(found.next().is_none(), "two packages `{name}`");
         package
     }
@@ -239,7 +258,9 @@ pub(super) mod tests {
         assert_eq!(RpmDb.id(), "rpm-db");
         assert_eq!(RpmDb.version(), 1);
         for selector in RpmDb.selectors() {
-            let Selector::Path(path) = selector else { panic!("{selector:?}") };
+            let Selector::Path(path) = selector else {
+                panic!("{selector:?}")
+            };
             assert!(!path.starts_with('/'), "{path}");
         }
         assert_eq!(RpmDb.selectors().len(), 6);
@@ -247,7 +268,9 @@ pub(super) mod tests {
 
     #[test]
     fn mariner2_sqlite_fixture() {
-        let Some(bytes) = fixture("mariner2-sqlite/rpmdb.sqlite") else { return };
+        let Some(bytes) = fixture("mariner2-sqlite/rpmdb.sqlite") else {
+            return;
+        };
         let packages = catalog("/var/lib/rpm/rpmdb.sqlite", &bytes).unwrap();
         assert_eq!(packages.len(), 129);
         let bash = find(&packages, "bash");
@@ -267,12 +290,18 @@ pub(super) mod tests {
         assert_eq!(ca.arch.as_deref(), Some("noarch"));
         let audit_libs = find(&packages, "audit-libs");
         assert_eq!(audit_libs.source_name.as_deref(), Some("audit"));
-        assert!(packages.iter().all(|p| p.ecosystem == Ecosystem::Rpm && p.purl.is_empty()));
+        assert!(
+            packages
+                .iter()
+                .all(|p| p.ecosystem == Ecosystem::Rpm && p.purl.is_empty())
+        );
     }
 
     #[test]
     fn sle15_bci_ndb_fixture() {
-        let Some(bytes) = fixture("sle15-bci-ndb/Packages.db") else { return };
+        let Some(bytes) = fixture("sle15-bci-ndb/Packages.db") else {
+            return;
+        };
         let packages = catalog("/usr/lib/sysimage/rpm/Packages.db", &bytes).unwrap();
         assert_eq!(packages.len(), 35);
         let file_magic = find(&packages, "file-magic");
@@ -280,7 +309,10 @@ pub(super) mod tests {
         assert_eq!(file_magic.source_name.as_deref(), Some("file"));
         assert_eq!(file_magic.source_version.as_deref(), Some("5.32-7.14.1"));
         assert_eq!(file_magic.arch.as_deref(), Some("noarch"));
-        assert_eq!(file_magic.vendor.as_deref(), Some("SUSE LLC <https://www.suse.com/>"));
+        assert_eq!(
+            file_magic.vendor.as_deref(),
+            Some("SUSE LLC <https://www.suse.com/>")
+        );
         let bash = find(&packages, "bash");
         assert_eq!(bash.version, "4.4-19.6.1");
         assert_eq!(bash.licenses, ["GPL-3.0-or-later"]);
@@ -288,9 +320,13 @@ pub(super) mod tests {
 
     #[test]
     fn libuuid_bdb_fixture() {
-        let Some(bytes) = fixture("libuuid-bdb/Packages") else { return };
+        let Some(bytes) = fixture("libuuid-bdb/Packages") else {
+            return;
+        };
         let packages = catalog("/var/lib/rpm/Packages", &bytes).unwrap();
-        let [libuuid] = packages.as_slice() else { panic!("{packages:#?}") };
+        let [libuuid] = packages.as_slice() else {
+            panic!("{packages:#?}")
+        };
         assert_eq!(libuuid.name, "libuuid");
         assert_eq!(libuuid.version, "2.32.1-42.el8_8");
         assert_eq!(libuuid.epoch, None);
@@ -350,7 +386,10 @@ pub(super) mod tests {
         let want = expected(&root, image);
         let missing: Vec<_> = want.difference(&got).collect();
         let extra: Vec<_> = got.difference(&want).collect();
-        assert!(missing.is_empty() && extra.is_empty(), "{image}: missing {missing:#?}\nextra {extra:#?}");
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{image}: missing {missing:#?}\nextra {extra:#?}"
+        );
         assert_eq!(got.len(), count);
     }
 
@@ -395,25 +434,37 @@ pub(super) mod tests {
 
     #[test]
     fn over_the_buffer_limit_is_a_read_error() {
-        let Some(bytes) = fixture("libuuid-bdb/Packages") else { return };
+        let Some(bytes) = fixture("libuuid-bdb/Packages") else {
+            return;
+        };
         let mut file = visited("/var/lib/rpm/Packages");
         file.buffer_limit = 1000;
         let error = RpmDb.catalog(&file, &mut &bytes[..]).unwrap_err();
-        let CatalogError::Read(source) = error else { panic!("{error:?}") };
+        let CatalogError::Read(source) = error else {
+            panic!("{error:?}")
+        };
         assert_eq!(source.kind(), std::io::ErrorKind::FileTooLarge);
     }
 
     #[test]
     fn a_damaged_header_in_a_database_is_malformed() {
-        let Some(mut bytes) = fixture("sle15-bci-ndb/Packages.db") else { return };
+        let Some(mut bytes) = fixture("sle15-bci-ndb/Packages.db") else {
+            return;
+        };
         // The first used slot's blob: set its index count to 0.
-        let slot = (32..4096).step_by(16).find(|&at| bytes[at + 8..at + 12] != [0; 4]).unwrap();
+        let slot = (32..4096)
+            .step_by(16)
+            .find(|&at| bytes[at + 8..at + 12] != [0; 4])
+            .unwrap();
         let package = u32::from_le_bytes(bytes[slot + 4..slot + 8].try_into().unwrap());
         let block = u32::from_le_bytes(bytes[slot + 8..slot + 12].try_into().unwrap()) as usize;
         bytes[block * 16 + 16..block * 16 + 20].copy_from_slice(&[0; 4]);
         assert_eq!(
             malformed(catalog("/usr/lib/sysimage/rpm/Packages.db", &bytes)),
-            ("rpm header", format!("header #{package}: index count 0 is outside 1..=65535"))
+            (
+                "rpm header",
+                format!("header #{package}: index count 0 is outside 1..=65535")
+            )
         );
     }
 
@@ -421,8 +472,14 @@ pub(super) mod tests {
     fn source_rpm_names() {
         let cases: &[(&str, Option<(&str, &str)>)] = &[
             ("bash-5.1.8-1.cm2.src.rpm", Some(("bash", "5.1.8-1.cm2"))),
-            ("ca-certificates-2.0.0-1.cm2.src.rpm", Some(("ca-certificates", "2.0.0-1.cm2"))),
-            ("util-linux-2.32.1-42.el8_8.src.rpm", Some(("util-linux", "2.32.1-42.el8_8"))),
+            (
+                "ca-certificates-2.0.0-1.cm2.src.rpm",
+                Some(("ca-certificates", "2.0.0-1.cm2")),
+            ),
+            (
+                "util-linux-2.32.1-42.el8_8.src.rpm",
+                Some(("util-linux", "2.32.1-42.el8_8")),
+            ),
             ("kernel-6.1-1.nosrc.rpm", Some(("kernel", "6.1-1"))),
             ("foo-1-2", Some(("foo", "1-2"))),
             ("foo-1.src.rpm", None),
@@ -482,11 +539,23 @@ pub(super) mod tests {
 
     #[test]
     fn fuzz_mutated_bdb_never_panics() {
-        fuzz("libuuid-bdb/Packages", "/var/lib/rpm/Packages", 4096 * 2, 2000, 0xb0b);
+        fuzz(
+            "libuuid-bdb/Packages",
+            "/var/lib/rpm/Packages",
+            4096 * 2,
+            2000,
+            0xb0b,
+        );
     }
 
     #[test]
     fn fuzz_mutated_ndb_never_panics() {
-        fuzz("sle15-bci-ndb/Packages.db", "/usr/lib/sysimage/rpm/Packages.db", 4096, 300, 0x0d6);
+        fuzz(
+            "sle15-bci-ndb/Packages.db",
+            "/usr/lib/sysimage/rpm/Packages.db",
+            4096,
+            300,
+            0x0d6,
+        );
     }
 }

@@ -34,7 +34,9 @@ fn location(package: &Package) -> String {
     match package.ecosystem {
         // `<site>/x.dist-info/METADATA`, `<site>/x.egg-info/PKG-INFO`; a single-file
         // `<site>/x.egg-info` or a zipped `<site>/x.egg` sits directly in the site directory.
-        Ecosystem::Pypi if package.path.ends_with("/METADATA") || package.path.ends_with("/PKG-INFO") => {
+        Ecosystem::Pypi
+            if package.path.ends_with("/METADATA") || package.path.ends_with("/PKG-INFO") =>
+        {
             parent(&parent(&package.path))
         }
         Ecosystem::Pypi => parent(&package.path),

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use tollgate_catalog::Inventory;
+use tollgate_catalog::sbom::{SbomOptions, to_cyclonedx, to_spdx};
 
 use crate::args::{SbomArgs, SbomFormat};
 use crate::printer::Printer;
@@ -44,9 +45,18 @@ pub(crate) fn run(args: &SbomArgs, printer: &Printer) -> anyhow::Result<ExitCode
             Ok(())
         }
         SbomFormat::CyclonedxJson | SbomFormat::SpdxJson => {
-            anyhow::bail!(
-                "this build writes the table and json formats only (CycloneDX and SPDX are being added)"
-            )
+            let options = SbomOptions {
+                created: crate::time::created_timestamp(),
+                tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+            };
+            let document = if args.format == SbomFormat::CyclonedxJson {
+                to_cyclonedx(&inventory, &options)
+            } else {
+                to_spdx(&inventory, &options)
+            };
+            serde_json::to_writer_pretty(&mut *out, &document)?;
+            writeln!(out)?;
+            Ok(())
         }
     })?;
     Ok(ExitCode::SUCCESS)

@@ -12,6 +12,7 @@
 // ref: https://github.com/berkeleydb/libdb/blob/master/src/dbinc/db_page.h
 // ref: https://github.com/knqyf263/go-rpmdb/tree/master/pkg/bdb
 
+use super::EachBlob;
 use crate::cataloger::CatalogError;
 
 const FORMAT: &str = "rpm Berkeley DB";
@@ -91,7 +92,9 @@ impl<'a> Database<'a> {
             .ok_or_else(|| malformed(format!("page {number} is outside the file")))?;
         let claimed = self.order.u32(page, 8).unwrap_or_default();
         if claimed != number {
-            return Err(malformed(format!("page {number} says it is page {claimed}")));
+            return Err(malformed(format!(
+                "page {number} says it is page {claimed}"
+            )));
         }
         Ok(page)
     }
@@ -138,10 +141,7 @@ impl<'a> Database<'a> {
 }
 
 /// Call `each` with every header number and blob in `file`, bucket by bucket.
-pub(super) fn for_each_blob(
-    file: &[u8],
-    each: &mut dyn FnMut(u32, &[u8]) -> Result<(), CatalogError>,
-) -> Result<(), CatalogError> {
+pub(super) fn for_each_blob(file: &[u8], each: &mut EachBlob<'_>) -> Result<(), CatalogError> {
     let Some(meta) = file.get(..META_SIZE) else {
         return Err(malformed(format!(
             "{} bytes, shorter than the {META_SIZE}-byte hash metadata",
@@ -158,7 +158,9 @@ pub(super) fn for_each_blob(
     let field = |at: usize| order.u32(meta, at).unwrap_or_default();
     let version = field(16);
     if !(8..=10).contains(&version) {
-        return Err(malformed(format!("unsupported hash version {version} (8 to 10 are read)")));
+        return Err(malformed(format!(
+            "unsupported hash version {version} (8 to 10 are read)"
+        )));
     }
     let page_size = field(20);
     if !(512..=65536).contains(&page_size) || !page_size.is_power_of_two() {
@@ -167,7 +169,10 @@ pub(super) fn for_each_blob(
         )));
     }
     if meta[24] != 0 {
-        return Err(malformed(format!("the database is encrypted (algorithm {})", meta[24])));
+        return Err(malformed(format!(
+            "the database is encrypted (algorithm {})",
+            meta[24]
+        )));
     }
     if meta[25] != P_HASHMETA {
         return Err(malformed(format!(
@@ -176,7 +181,9 @@ pub(super) fn for_each_blob(
         )));
     }
     if meta[26] & META_CHECKSUM != 0 {
-        return Err(malformed("pages carry checksums, which rpm's reader does not support either"));
+        return Err(malformed(
+            "pages carry checksums, which rpm's reader does not support either",
+        ));
     }
     let last_page = field(32);
     let pages = u64::from(last_page) + 1;
@@ -240,7 +247,7 @@ fn read_hash_page(
     number: u32,
     page: &[u8],
     buffer: &mut Vec<u8>,
-    each: &mut dyn FnMut(u32, &[u8]) -> Result<(), CatalogError>,
+    each: &mut EachBlob<'_>,
 ) -> Result<(), CatalogError> {
     let order = db.order;
     let items = usize::from(order.u16(page, 20).unwrap_or_default());
@@ -254,8 +261,16 @@ fn read_hash_page(
     for pair in 0..items / 2 {
         let (key_at, value_at) = (offset(2 * pair), offset(2 * pair + 1));
         // Items fill the page from its end: each ends where the previous one starts.
-        let key_end = if pair == 0 { db.page_size } else { offset(2 * pair - 1) };
-        if !(first_item <= value_at && value_at < key_at && key_at < key_end && key_end <= db.page_size) {
+        let key_end = if pair == 0 {
+            db.page_size
+        } else {
+            offset(2 * pair - 1)
+        };
+        if !(first_item <= value_at
+            && value_at < key_at
+            && key_at < key_end
+            && key_end <= db.page_size)
+        {
             return Err(malformed(format!(
                 "hash page {number}, pair {pair}: item offsets {key_at} and {value_at} are out of order or outside {first_item}..{}",
                 db.page_size
@@ -335,7 +350,10 @@ mod tests {
     fn first_overflow_page(file: &[u8]) -> u32 {
         let (page_size, last) = geometry(file);
         (1..=last)
-            .find(|&n| file[n as usize * page_size + 25] == P_OVERFLOW && file[n as usize * page_size + 12..][..4] == [0; 4])
+            .find(|&n| {
+                file[n as usize * page_size + 25] == P_OVERFLOW
+                    && file[n as usize * page_size + 12..][..4] == [0; 4]
+            })
             .unwrap()
     }
 
@@ -364,7 +382,10 @@ mod tests {
                 file.len() - 1
             )
         );
-        assert_eq!(reason(blobs(&file[..100])), "100 bytes, shorter than the 224-byte hash metadata");
+        assert_eq!(
+            reason(blobs(&file[..100])),
+            "100 bytes, shorter than the 224-byte hash metadata"
+        );
     }
 
     #[test]
@@ -376,7 +397,9 @@ mod tests {
         // than the chain could ever hold so that only the loop bound stops the walk.
         let mut number = first;
         loop {
-            let next = Order::Little.u32(&file, number as usize * page_size + 16).unwrap();
+            let next = Order::Little
+                .u32(&file, number as usize * page_size + 16)
+                .unwrap();
             if next == 0 {
                 break;
             }
@@ -403,7 +426,9 @@ mod tests {
                 let page = &file[n * page_size..(n + 1) * page_size];
                 let items = usize::from(Order::Little.u16(page, 20).unwrap());
                 (0..items)
-                    .map(move |i| usize::from(Order::Little.u16(page, PAGE_HEADER + 2 * i).unwrap()))
+                    .map(move |i| {
+                        usize::from(Order::Little.u16(page, PAGE_HEADER + 2 * i).unwrap())
+                    })
                     .filter(move |&at| page[at] == H_OFFPAGE)
                     .map(move |at| n * page_size + at)
             })
@@ -417,7 +442,10 @@ mod tests {
         let (page_size, last) = geometry(&file);
         let offpage = find_offpage(&file, page_size, last);
         file[offpage + 4..offpage + 8].copy_from_slice(&u32::MAX.to_le_bytes());
-        assert_eq!(reason(blobs(&file)), format!("page number {} is outside 1..={last}", u32::MAX));
+        assert_eq!(
+            reason(blobs(&file)),
+            format!("page number {} is outside 1..={last}", u32::MAX)
+        );
     }
 
     #[test]
@@ -429,7 +457,11 @@ mod tests {
         file[offpage + 8..offpage + 12].copy_from_slice(&u32::MAX.to_le_bytes());
         assert_eq!(
             reason(blobs(&file)),
-            format!("overflow item at page {first} claims {} bytes, in a file of {}", u32::MAX, file.len())
+            format!(
+                "overflow item at page {first} claims {} bytes, in a file of {}",
+                u32::MAX,
+                file.len()
+            )
         );
     }
 
@@ -461,7 +493,11 @@ mod tests {
             if matches!(kind, P_HASH | P_HASH_UNSORTED) {
                 let items = usize::from(Order::Little.u16(&file, base + 20).unwrap());
                 for i in 0..items {
-                    let at = usize::from(Order::Little.u16(&file, base + PAGE_HEADER + 2 * i).unwrap());
+                    let at = usize::from(
+                        Order::Little
+                            .u16(&file, base + PAGE_HEADER + 2 * i)
+                            .unwrap(),
+                    );
                     swap16(&mut swapped, base + PAGE_HEADER + 2 * i);
                     match file[base + at] {
                         H_OFFPAGE => {
@@ -483,13 +519,22 @@ mod tests {
         let Some(file) = fixture() else { return };
         let mut bad = file.clone();
         bad[16..20].copy_from_slice(&7u32.to_le_bytes());
-        assert_eq!(reason(blobs(&bad)), "unsupported hash version 7 (8 to 10 are read)");
+        assert_eq!(
+            reason(blobs(&bad)),
+            "unsupported hash version 7 (8 to 10 are read)"
+        );
         let mut bad = file.clone();
         bad[20..24].copy_from_slice(&1000u32.to_le_bytes());
-        assert_eq!(reason(blobs(&bad)), "page size 1000 is not a power of two from 512 to 65536");
+        assert_eq!(
+            reason(blobs(&bad)),
+            "page size 1000 is not a power of two from 512 to 65536"
+        );
         let mut bad = file.clone();
         bad[24] = 1;
-        assert_eq!(reason(blobs(&bad)), "the database is encrypted (algorithm 1)");
+        assert_eq!(
+            reason(blobs(&bad)),
+            "the database is encrypted (algorithm 1)"
+        );
         let mut bad = file.clone();
         bad[72..76].copy_from_slice(&u32::MAX.to_le_bytes());
         assert!(reason(blobs(&bad)).ends_with("buckets cannot fit in 23 pages"));
@@ -497,10 +542,13 @@ mod tests {
         let (page_size, _) = geometry(&file);
         let bucket_page = (spares0(&file)) as usize;
         let mut bad = file;
-        bad[bucket_page * page_size + 16..][..4].copy_from_slice(&(bucket_page as u32).to_le_bytes());
+        bad[bucket_page * page_size + 16..][..4]
+            .copy_from_slice(&(bucket_page as u32).to_le_bytes());
         assert_eq!(
             reason(blobs(&bad)),
-            format!("page {bucket_page} is reached twice (bucket 0's chain loops or joins another)")
+            format!(
+                "page {bucket_page} is reached twice (bucket 0's chain loops or joins another)"
+            )
         );
     }
 

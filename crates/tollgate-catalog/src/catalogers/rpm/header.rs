@@ -82,13 +82,18 @@ impl<'a> Header<'a> {
     /// Verify `blob` as rpm does; the error is the reason, for a `Malformed`.
     pub(super) fn parse(blob: &'a [u8]) -> Result<Self, String> {
         let (Some(il), Some(dl)) = (be32(blob, 0), be32(blob, 4)) else {
-            return Err(format!("{} bytes, shorter than the 8-byte intro", blob.len()));
+            return Err(format!(
+                "{} bytes, shorter than the 8-byte intro",
+                blob.len()
+            ));
         };
         if il == 0 || il > MAX_ENTRIES {
             return Err(format!("index count {il} is outside 1..={MAX_ENTRIES}"));
         }
         if dl > MAX_DATA {
-            return Err(format!("data length {dl} is over the {MAX_DATA}-byte limit"));
+            return Err(format!(
+                "data length {dl} is over the {MAX_DATA}-byte limit"
+            ));
         }
         let index_len = il as usize * ENTRY_SIZE;
         let expected = 8 + index_len as u64 + u64::from(dl);
@@ -116,7 +121,8 @@ impl<'a> Header<'a> {
     }
 
     fn entry(&self, i: usize) -> Result<Entry, String> {
-        Entry::read(self.index, i * ENTRY_SIZE).ok_or_else(|| format!("entry {i} is outside the index"))
+        Entry::read(self.index, i * ENTRY_SIZE)
+            .ok_or_else(|| format!("entry {i} is outside the index"))
     }
 
     fn entries(&self) -> usize {
@@ -160,9 +166,12 @@ impl<'a> Header<'a> {
             ));
         }
         // The trailer's offset is minus the region's index size.
-        let index_size = -i64::from(trailer.offset.cast_signed());
+        let index_size = -i64::from(trailer.offset as i32);
         let entries = self.entries() as i64;
-        if index_size < 0 || index_size % ENTRY_SIZE as i64 != 0 || index_size / (ENTRY_SIZE as i64) > entries {
+        if index_size < 0
+            || index_size % ENTRY_SIZE as i64 != 0
+            || index_size / (ENTRY_SIZE as i64) > entries
+        {
             return Err(format!(
                 "region tag {tag}: the trailer claims {index_size} index bytes, but the header has {entries} entries"
             ));
@@ -184,9 +193,15 @@ impl<'a> Header<'a> {
                 count,
             } = entry;
             let offset64 = u64::from(offset);
-            let bad = |what: String| format!("entry {i} (tag {tag}, type {kind}, offset {offset}, count {count}): {what}");
+            let bad = |what: String| {
+                format!(
+                    "entry {i} (tag {tag}, type {kind}, offset {offset}, count {count}): {what}"
+                )
+            };
             if end > offset64 {
-                return Err(bad(format!("overlaps the previous entry's data, which ends at {end}")));
+                return Err(bad(format!(
+                    "overlaps the previous entry's data, which ends at {end}"
+                )));
             }
             if tag < FIRST_TAG {
                 return Err(bad(format!("tag is below {FIRST_TAG}")));
@@ -198,13 +213,18 @@ impl<'a> Header<'a> {
                 return Err(bad(format!("count is outside 1..={dl}")));
             }
             if offset % TYPE_ALIGN[kind as usize] != 0 {
-                return Err(bad(format!("offset is not aligned to {}", TYPE_ALIGN[kind as usize])));
+                return Err(bad(format!(
+                    "offset is not aligned to {}",
+                    TYPE_ALIGN[kind as usize]
+                )));
             }
             if offset64 > dl {
                 return Err(bad(format!("offset is outside the {dl} data bytes")));
             }
             if kind != TYPE_BIN && count > MAX_ARRAY {
-                return Err(bad(format!("count is over the {MAX_ARRAY}-item array limit")));
+                return Err(bad(format!(
+                    "count is over the {MAX_ARRAY}-item array limit"
+                )));
             }
             let length = self
                 .data
@@ -213,12 +233,12 @@ impl<'a> Header<'a> {
                 .ok_or_else(|| bad(format!("data does not fit in the {dl} data bytes")))?;
             end = offset64 + length;
             if end > dl || length == 0 {
-                return Err(bad(format!("data of {length} bytes does not fit in the {dl} data bytes")));
+                return Err(bad(format!(
+                    "data of {length} bytes does not fit in the {dl} data bytes"
+                )));
             }
-            if let Some(region_end) = region_end
-                && end > region_end - ENTRY_SIZE as u64
-                && offset64 < region_end
-            {
+            let trailer = region_end.map(|region_end| (region_end - ENTRY_SIZE as u64, region_end));
+            if trailer.is_some_and(|(start, region_end)| end > start && offset64 < region_end) {
                 return Err(bad("data overlaps the region trailer".to_owned()));
             }
         }
@@ -238,8 +258,14 @@ impl<'a> Header<'a> {
         let Some(entry) = self.find(tag) else {
             return Ok(None);
         };
-        if !matches!(entry.kind, TYPE_STRING | TYPE_STRING_ARRAY | TYPE_I18N_STRING) {
-            return Err(format!("tag {tag} has type {}, not a string type", entry.kind));
+        if !matches!(
+            entry.kind,
+            TYPE_STRING | TYPE_STRING_ARRAY | TYPE_I18N_STRING
+        ) {
+            return Err(format!(
+                "tag {tag} has type {}, not a string type",
+                entry.kind
+            ));
         }
         self.data
             .get(entry.offset as usize..)
@@ -254,7 +280,10 @@ impl<'a> Header<'a> {
             return Ok(None);
         };
         if entry.kind != TYPE_INT32 {
-            return Err(format!("tag {tag} has type {}, not INT32 ({TYPE_INT32})", entry.kind));
+            return Err(format!(
+                "tag {tag} has type {}, not INT32 ({TYPE_INT32})",
+                entry.kind
+            ));
         }
         be32(self.data, entry.offset as usize)
             .map(Some)
@@ -315,7 +344,10 @@ mod tests {
     fn real_header_reads() {
         let Some(blob) = blob() else { return };
         let header = Header::parse(&blob).unwrap();
-        assert_eq!(header.first, 1, "a database header starts with its immutable region");
+        assert_eq!(
+            header.first, 1,
+            "a database header starts with its immutable region"
+        );
         assert!(!header.string(NAME).unwrap().unwrap().is_empty());
         assert_eq!(header.string(999_999).unwrap(), None);
         assert_eq!(
@@ -336,8 +368,14 @@ mod tests {
     #[test]
     fn truncated_blobs_are_refused() {
         let Some(blob) = blob() else { return };
-        assert_eq!(Header::parse(&[]).unwrap_err(), "0 bytes, shorter than the 8-byte intro");
-        assert_eq!(Header::parse(&blob[..7]).unwrap_err(), "7 bytes, shorter than the 8-byte intro");
+        assert_eq!(
+            Header::parse(&[]).unwrap_err(),
+            "0 bytes, shorter than the 8-byte intro"
+        );
+        assert_eq!(
+            Header::parse(&blob[..7]).unwrap_err(),
+            "7 bytes, shorter than the 8-byte intro"
+        );
         let il = get32(&blob, 0);
         let dl = get32(&blob, 4);
         for cut in [8, 100, blob.len() / 2, blob.len() - 1] {
@@ -355,11 +393,20 @@ mod tests {
     fn intro_limits() {
         let Some(mut blob) = blob() else { return };
         set32(&mut blob, 0, 0);
-        assert_eq!(Header::parse(&blob).unwrap_err(), "index count 0 is outside 1..=65535");
+        assert_eq!(
+            Header::parse(&blob).unwrap_err(),
+            "index count 0 is outside 1..=65535"
+        );
         set32(&mut blob, 0, 0x0001_0000);
-        assert_eq!(Header::parse(&blob).unwrap_err(), "index count 65536 is outside 1..=65535");
+        assert_eq!(
+            Header::parse(&blob).unwrap_err(),
+            "index count 65536 is outside 1..=65535"
+        );
         set32(&mut blob, 0, u32::MAX);
-        assert_eq!(Header::parse(&blob).unwrap_err(), "index count 4294967295 is outside 1..=65535");
+        assert_eq!(
+            Header::parse(&blob).unwrap_err(),
+            "index count 4294967295 is outside 1..=65535"
+        );
         set32(&mut blob, 0, 1);
         set32(&mut blob, 4, u32::MAX);
         assert_eq!(
@@ -375,7 +422,10 @@ mod tests {
         set32(&mut blob, field(1, 2), dl + 4);
         let error = Header::parse(&blob).unwrap_err();
         assert!(error.starts_with("entry 1 (tag "), "{error}");
-        assert!(error.ends_with(&format!("offset is outside the {dl} data bytes")), "{error}");
+        assert!(
+            error.ends_with(&format!("offset is outside the {dl} data bytes")),
+            "{error}"
+        );
     }
 
     #[test]
@@ -386,7 +436,15 @@ mod tests {
         // The last data entry: make its count as large as the data (hdrchkCount passes).
         let last = (1..il).max_by_key(|&i| get32(&blob, field(i, 2))).unwrap();
         let kind = get32(&blob, field(last, 1));
-        set32(&mut blob, field(last, 3), if kind == TYPE_BIN { dl } else { MAX_ARRAY.min(dl) });
+        set32(
+            &mut blob,
+            field(last, 3),
+            if kind == TYPE_BIN {
+                dl
+            } else {
+                MAX_ARRAY.min(dl)
+            },
+        );
         if kind == TYPE_STRING {
             set32(&mut blob, field(last, 1), TYPE_STRING_ARRAY);
         }
@@ -405,7 +463,10 @@ mod tests {
         set32(&mut blob, field(2, 1), kind);
         let error = Header::parse(&blob).unwrap_err();
         assert!(error.starts_with("entry 2 (tag "), "{error}");
-        assert!(error.contains("overlaps the previous entry's data"), "{error}");
+        assert!(
+            error.contains("overlaps the previous entry's data"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -422,17 +483,23 @@ mod tests {
         set32(&mut bad, field(0, 2), dl - 8);
         assert_eq!(
             Header::parse(&bad).unwrap_err(),
-            format!("region tag 63 puts its trailer at offset {}, outside the {dl} data bytes", dl - 8)
+            format!(
+                "region tag 63 puts its trailer at offset {}, outside the {dl} data bytes",
+                dl - 8
+            )
         );
         let mut bad = blob.clone();
         set32(&mut bad, field(0, 2), u32::MAX - 3);
         assert!(Header::parse(&bad).unwrap_err().contains("outside the"));
         // The trailer's offset claims more entries than the index holds.
-        let trailer = 8 + get32(&blob, 0) as usize * ENTRY_SIZE + get32(&blob, field(0, 2)) as usize;
+        let trailer =
+            8 + get32(&blob, 0) as usize * ENTRY_SIZE + get32(&blob, field(0, 2)) as usize;
         let mut bad = blob.clone();
-        set32(&mut bad, trailer + 8, (-16i32 * 70_000).cast_unsigned());
+        set32(&mut bad, trailer + 8, (-16i32 * 70_000) as u32);
         assert!(
-            Header::parse(&bad).unwrap_err().starts_with("region tag 63: the trailer claims 1120000 index bytes"),
+            Header::parse(&bad)
+                .unwrap_err()
+                .starts_with("region tag 63: the trailer claims 1120000 index bytes"),
         );
         let mut bad = blob;
         set32(&mut bad, trailer, 1000);
@@ -478,6 +545,9 @@ mod tests {
                 Err(_) => refused += 1,
             }
         }
-        assert!(refused > 500, "only {refused} of 2000 mutations were refused");
+        assert!(
+            refused > 500,
+            "only {refused} of 2000 mutations were refused"
+        );
     }
 }

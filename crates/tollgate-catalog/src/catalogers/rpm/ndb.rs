@@ -12,6 +12,7 @@
 // ref: https://github.com/rpm-software-management/rpm/blob/master/lib/backend/ndb/rpmpkg.c
 // ref: https://github.com/knqyf263/go-rpmdb/blob/master/pkg/ndb/ndb.go
 
+use super::EachBlob;
 use crate::cataloger::CatalogError;
 
 const FORMAT: &str = "rpm ndb database";
@@ -48,10 +49,7 @@ struct Slot {
 }
 
 /// Call `each` with every package index and header blob in `file`, by package index.
-pub(super) fn for_each_blob(
-    file: &[u8],
-    each: &mut dyn FnMut(u32, &[u8]) -> Result<(), CatalogError>,
-) -> Result<(), CatalogError> {
+pub(super) fn for_each_blob(file: &[u8], each: &mut EachBlob<'_>) -> Result<(), CatalogError> {
     if file.len() < FILE_HEADER || &file[..4] != MAGIC {
         return Err(malformed(format!(
             "{} bytes without the 32-byte `RpmP` file header",
@@ -60,7 +58,9 @@ pub(super) fn for_each_blob(
     }
     let version = le32(file, 4);
     if version != 0 {
-        return Err(malformed(format!("version {version}, only version 0 is known")));
+        return Err(malformed(format!(
+            "version {version}, only version 0 is known"
+        )));
     }
     let slot_pages = u64::from(le32(file, 12));
     if slot_pages == 0 || slot_pages * PAGE_SIZE as u64 > file.len() as u64 {
@@ -214,7 +214,10 @@ mod tests {
     #[test]
     fn header_and_slot_damage_is_refused() {
         let Some(file) = fixture() else { return };
-        assert_eq!(reason(blobs(&file[..31])), "31 bytes without the 32-byte `RpmP` file header");
+        assert_eq!(
+            reason(blobs(&file[..31])),
+            "31 bytes without the 32-byte `RpmP` file header"
+        );
         let mut bad = file.clone();
         bad[4] = 1;
         assert_eq!(reason(blobs(&bad)), "version 1, only version 0 is known");
@@ -222,11 +225,18 @@ mod tests {
         bad[12..16].copy_from_slice(&u32::MAX.to_le_bytes());
         assert_eq!(
             reason(blobs(&bad)),
-            format!("{} slot pages of 4096 bytes do not fit in the file's {} bytes", u32::MAX, file.len())
+            format!(
+                "{} slot pages of 4096 bytes do not fit in the file's {} bytes",
+                u32::MAX,
+                file.len()
+            )
         );
         assert_eq!(
             reason(blobs(&file[..file.len() - 1])),
-            format!("the file's {} bytes are not a whole number of 16-byte blocks", file.len() - 1)
+            format!(
+                "the file's {} bytes are not a whole number of 16-byte blocks",
+                file.len() - 1
+            )
         );
         let mut bad = file.clone();
         bad[48..52].copy_from_slice(b"Slob");
@@ -258,7 +268,10 @@ mod tests {
         // Cut at a block boundary in the middle of the blobs: a slot now points past the end.
         let cut = (file.len() / 2) & !15;
         let error = reason(blobs(&file[..cut]));
-        assert!(error.contains(&format!("outside 256..{}", cut / 16)), "{error}");
+        assert!(
+            error.contains(&format!("outside 256..{}", cut / 16)),
+            "{error}"
+        );
     }
 
     #[test]
@@ -308,7 +321,10 @@ mod tests {
         let package = le32(&file, first + 4);
         bad[second + 4..second + 8].copy_from_slice(&package.to_le_bytes());
         let error = reason(blobs(&bad));
-        assert!(error.ends_with(&format!("both hold package {package}")), "{error}");
+        assert!(
+            error.ends_with(&format!("both hold package {package}")),
+            "{error}"
+        );
         let mut bad = file;
         let (block, blocks) = (le32(&bad, first + 8), le32(&bad, first + 12));
         bad[second + 8..second + 12].copy_from_slice(&block.to_le_bytes());

@@ -15,6 +15,7 @@ use std::io::Read;
 
 use rusqlite::{Connection, OpenFlags};
 
+use super::EachBlob;
 use crate::cataloger::CatalogError;
 
 const FORMAT: &str = "rpm sqlite database";
@@ -35,10 +36,7 @@ fn sqlite(doing: &str) -> impl FnOnce(rusqlite::Error) -> CatalogError + '_ {
 }
 
 /// Call `each` with every `hnum` and header blob in `file`, by `hnum`.
-pub(super) fn for_each_blob(
-    file: &[u8],
-    each: &mut dyn FnMut(u32, &[u8]) -> Result<(), CatalogError>,
-) -> Result<(), CatalogError> {
+pub(super) fn for_each_blob(file: &[u8], each: &mut EachBlob<'_>) -> Result<(), CatalogError> {
     if file.len() < HEADER_SIZE || !file.starts_with(MAGIC) {
         return Err(malformed(format!(
             "{} bytes without the {HEADER_SIZE}-byte sqlite header",
@@ -104,19 +102,31 @@ fn check_schema(connection: &Connection) -> Result<(), CatalogError> {
     let Some((kind, sql)) = kind else {
         return Err(malformed("there is no `Packages` table"));
     };
-    if kind != "table" || sql.trim_start().to_ascii_uppercase().starts_with("CREATE VIRTUAL") {
-        return Err(malformed(format!("`Packages` is a {kind}, not an ordinary table")));
+    if kind != "table"
+        || sql
+            .trim_start()
+            .to_ascii_uppercase()
+            .starts_with("CREATE VIRTUAL")
+    {
+        return Err(malformed(format!(
+            "`Packages` is a {kind}, not an ordinary table"
+        )));
     }
     let mut statement = connection
         .prepare("SELECT name, hidden FROM pragma_table_xinfo('Packages')")
         .map_err(sqlite("failed to read the schema"))?;
     let columns = statement
-        .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))
+        .query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+        })
         .map_err(sqlite("failed to read the schema"))?
         .collect::<Result<Vec<_>, _>>()
         .map_err(sqlite("failed to read the schema"))?;
     for wanted in ["hnum", "blob"] {
-        match columns.iter().find(|(name, _)| name.eq_ignore_ascii_case(wanted)) {
+        match columns
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(wanted))
+        {
             Some((_, 0)) => {}
             Some(_) => {
                 return Err(malformed(format!(
@@ -160,7 +170,11 @@ mod tests {
     #[test]
     fn fixture_in_wal_mode_holds_129_headers() {
         let Some(file) = fixture() else { return };
-        assert_eq!(file[FORMAT_VERSIONS..FORMAT_VERSIONS + 2], [2, 2], "rpm leaves it in WAL mode");
+        assert_eq!(
+            file[FORMAT_VERSIONS..FORMAT_VERSIONS + 2],
+            [2, 2],
+            "rpm leaves it in WAL mode"
+        );
         let numbers = blobs(&file).unwrap();
         assert_eq!(numbers.len(), 129);
         assert!(numbers.windows(2).all(|pair| pair[0] < pair[1]));
@@ -168,8 +182,14 @@ mod tests {
 
     #[test]
     fn short_or_foreign_files_are_refused() {
-        assert_eq!(reason(blobs(b"")), "0 bytes without the 100-byte sqlite header");
-        assert_eq!(reason(blobs(&[0; 200])), "200 bytes without the 100-byte sqlite header");
+        assert_eq!(
+            reason(blobs(b"")),
+            "0 bytes without the 100-byte sqlite header"
+        );
+        assert_eq!(
+            reason(blobs(&[0; 200])),
+            "200 bytes without the 100-byte sqlite header"
+        );
     }
 
     #[test]
@@ -204,12 +224,18 @@ mod tests {
             "DROP TABLE Packages; CREATE VIEW Packages AS WITH RECURSIVE n(hnum, blob) AS \
              (SELECT 1, x'00' UNION ALL SELECT hnum + 1, blob FROM n) SELECT * FROM n;",
         );
-        assert_eq!(reason(blobs(&view)), "`Packages` is a view, not an ordinary table");
+        assert_eq!(
+            reason(blobs(&view)),
+            "`Packages` is a view, not an ordinary table"
+        );
         let generated = rewrite(
             "DROP TABLE Packages; CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, \
              blob BLOB GENERATED ALWAYS AS (zeroblob(1000000000)));",
         );
-        assert_eq!(reason(blobs(&generated)), "`Packages.blob` is a generated or hidden column");
+        assert_eq!(
+            reason(blobs(&generated)),
+            "`Packages.blob` is a generated or hidden column"
+        );
         let missing = rewrite("DROP TABLE Packages;");
         assert_eq!(reason(blobs(&missing)), "there is no `Packages` table");
         let text = rewrite("UPDATE Packages SET blob = 'text' WHERE hnum = 1;");

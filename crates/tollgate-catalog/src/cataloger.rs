@@ -54,3 +54,48 @@ impl From<std::io::Error> for CatalogError {
         Self::Read(error)
     }
 }
+
+/// A value for an error message: lossy, escaped and at most 60 characters.
+pub(crate) fn excerpt(bytes: &[u8]) -> String {
+    const MAX: usize = 60;
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(MAX * 4)]);
+    let mut out: String = text
+        .chars()
+        .take(MAX)
+        .flat_map(char::escape_debug)
+        .collect();
+    if text.chars().nth(MAX).is_some() || bytes.len() > MAX * 4 {
+        out.push('…');
+    }
+    out
+}
+
+/// Test support shared by the catalogers' unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use tollgate_oci::VisitedFile;
+
+    use super::{CatalogError, Cataloger};
+    use crate::Package;
+
+    /// Run `cataloger` on `bytes` as the walker hands a file found at `path`.
+    pub(crate) fn catalog(
+        cataloger: &dyn Cataloger,
+        path: &str,
+        bytes: &[u8],
+        buffer_limit: u64,
+    ) -> Result<Vec<Package>, CatalogError> {
+        let file = VisitedFile {
+            layer_index: 0,
+            layer_digest: None,
+            diff_id: None,
+            path,
+            size: bytes.len() as u64,
+            mode: 0o644,
+            magic: None,
+            hardlink_of: None,
+            buffer_limit,
+        };
+        cataloger.catalog(&file, &mut &bytes[..])
+    }
+}

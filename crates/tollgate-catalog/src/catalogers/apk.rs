@@ -26,7 +26,7 @@ use std::io::Read;
 
 use tollgate_oci::{Selector, VisitedFile};
 
-use crate::cataloger::{CatalogError, Cataloger};
+use crate::cataloger::{CatalogError, Cataloger, excerpt};
 use crate::{Ecosystem, Package};
 
 const FORMAT: &str = "apk installed database";
@@ -129,21 +129,6 @@ fn text(field: Option<(&[u8], usize)>) -> Option<String> {
         .map(|value| String::from_utf8_lossy(value).into_owned())
 }
 
-/// A value for an error message: lossy, escaped and at most 60 characters.
-fn excerpt(bytes: &[u8]) -> String {
-    const MAX: usize = 60;
-    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(MAX * 4)]);
-    let mut out: String = text
-        .chars()
-        .take(MAX)
-        .flat_map(char::escape_debug)
-        .collect();
-    if text.chars().nth(MAX).is_some() || bytes.len() > MAX * 4 {
-        out.push('…');
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use tollgate_oci::{Image, OpenOptions, Target};
@@ -158,18 +143,7 @@ mod tests {
         bytes: &[u8],
         buffer_limit: u64,
     ) -> Result<Vec<Package>, CatalogError> {
-        let file = VisitedFile {
-            layer_index: 0,
-            layer_digest: None,
-            diff_id: None,
-            path,
-            size: bytes.len() as u64,
-            mode: 0o644,
-            magic: None,
-            hardlink_of: None,
-            buffer_limit,
-        };
-        ApkDb.catalog(&file, &mut &bytes[..])
+        crate::cataloger::testing::catalog(&ApkDb, path, bytes, buffer_limit)
     }
 
     fn catalog(bytes: &[u8]) -> Result<Vec<Package>, CatalogError> {

@@ -43,7 +43,7 @@ use std::io::Read;
 
 use tollgate_oci::{Selector, VisitedFile};
 
-use crate::cataloger::{CatalogError, Cataloger};
+use crate::cataloger::{CatalogError, Cataloger, excerpt};
 use crate::{Ecosystem, Package};
 
 const FORMAT: &str = "dpkg status";
@@ -268,21 +268,6 @@ fn source_of(source: &str, version: &str) -> (String, String) {
     (name.to_owned(), source_version.to_owned())
 }
 
-/// A value for an error message: lossy, escaped and at most 60 characters.
-fn excerpt(bytes: &[u8]) -> String {
-    const MAX: usize = 60;
-    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(MAX * 4)]);
-    let mut out: String = text
-        .chars()
-        .take(MAX)
-        .flat_map(char::escape_debug)
-        .collect();
-    if text.chars().nth(MAX).is_some() || bytes.len() > MAX * 4 {
-        out.push('…');
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -299,18 +284,7 @@ mod tests {
         bytes: &[u8],
         buffer_limit: u64,
     ) -> Result<Vec<Package>, CatalogError> {
-        let file = VisitedFile {
-            layer_index: 0,
-            layer_digest: None,
-            diff_id: None,
-            path,
-            size: bytes.len() as u64,
-            mode: 0o644,
-            magic: None,
-            hardlink_of: None,
-            buffer_limit,
-        };
-        DpkgDb.catalog(&file, &mut &bytes[..])
+        crate::cataloger::testing::catalog(&DpkgDb, path, bytes, buffer_limit)
     }
 
     fn catalog(path: &str, bytes: &[u8]) -> Result<Vec<Package>, CatalogError> {

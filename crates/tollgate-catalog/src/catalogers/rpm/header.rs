@@ -541,6 +541,7 @@ mod tests {
                         let _ = header.string(tag);
                         let _ = header.int32(tag);
                     }
+                    let _ = super::super::package(&header);
                 }
                 Err(_) => refused += 1,
             }

@@ -42,10 +42,16 @@ fn le32(bytes: &[u8], at: usize) -> u32 {
 
 /// A used slot.
 struct Slot {
-    number: usize,
+    number: u32,
     package: u32,
-    block: u64,
-    blocks: u64,
+    block: u32,
+    blocks: u32,
+}
+
+impl Slot {
+    fn end(&self) -> u64 {
+        u64::from(self.block) + u64::from(self.blocks)
+    }
 }
 
 /// Call `each` with every package index and header blob in `file`, by package index.
@@ -79,23 +85,32 @@ pub(super) fn for_each_blob(file: &[u8], each: &mut EachBlob<'_>) -> Result<(), 
     let first_blob_block = slot_pages * PAGE_SIZE as u64 / BLOCK_SIZE;
 
     let slot_area = &file[FILE_HEADER..slot_pages as usize * PAGE_SIZE];
+    // Each blob takes at least 2 blocks: more used slots than that is damage, and this bounds
+    // the slot list by the blob area rather than by the slot pages' claim.
+    let max_slots = (file_blocks - first_blob_block) / 2;
     let mut slots = Vec::new();
     for (i, slot) in slot_area.chunks_exact(SLOT_SIZE).enumerate() {
         // Slot numbers count the two the file header takes.
-        let number = i + FILE_HEADER / SLOT_SIZE;
+        let number = (i + FILE_HEADER / SLOT_SIZE) as u32;
         if &slot[..4] != SLOT_MAGIC {
             return Err(malformed(format!("slot {number} has no `Slot` magic")));
         }
-        let block = u64::from(le32(slot, 8));
+        let block = le32(slot, 8);
         if block == 0 {
             continue;
         }
         let package = le32(slot, 4);
-        let blocks = u64::from(le32(slot, 12));
-        if package == 0 || blocks == 0 || block < first_blob_block || block + blocks > file_blocks {
+        let blocks = le32(slot, 12);
+        let end = u64::from(block) + u64::from(blocks);
+        if package == 0 || blocks == 0 || u64::from(block) < first_blob_block || end > file_blocks {
             return Err(malformed(format!(
-                "slot {number} (package {package}) points at blocks {block}..{}, outside {first_blob_block}..{file_blocks}",
-                block + blocks
+                "slot {number} (package {package}) points at blocks {block}..{end}, outside {first_blob_block}..{file_blocks}"
+            )));
+        }
+        if slots.len() as u64 >= max_slots {
+            return Err(malformed(format!(
+                "more used slots than the {} blob blocks can hold",
+                file_blocks - first_blob_block
             )));
         }
         slots.push(Slot {
@@ -108,7 +123,7 @@ pub(super) fn for_each_blob(file: &[u8], each: &mut EachBlob<'_>) -> Result<(), 
     // Blobs may neither overlap nor share a package index.
     slots.sort_unstable_by_key(|slot| slot.block);
     for pair in slots.windows(2) {
-        if pair[0].block + pair[0].blocks > pair[1].block {
+        if pair[0].end() > u64::from(pair[1].block) {
             return Err(malformed(format!(
                 "slots {} and {} point at overlapping blocks",
                 pair[0].number, pair[1].number
@@ -133,8 +148,8 @@ pub(super) fn for_each_blob(file: &[u8], each: &mut EachBlob<'_>) -> Result<(), 
 /// The header blob a slot points at (bounds already checked against the file).
 fn blob<'a>(file: &'a [u8], slot: &Slot) -> Result<&'a [u8], CatalogError> {
     let package = slot.package;
-    let start = (slot.block * BLOCK_SIZE) as usize;
-    let end = ((slot.block + slot.blocks) * BLOCK_SIZE) as usize;
+    let start = (u64::from(slot.block) * BLOCK_SIZE) as usize;
+    let end = (slot.end() * BLOCK_SIZE) as usize;
     let area = file
         .get(start..end)
         .ok_or_else(|| malformed(format!("package {package}: the blob is outside the file")))?;
@@ -152,7 +167,7 @@ fn blob<'a>(file: &'a [u8], slot: &Slot) -> Result<&'a [u8], CatalogError> {
     }
     let length = u64::from(le32(area, 12));
     let blocks = (BLOB_HEAD + length + BLOB_TAIL).div_ceil(BLOCK_SIZE);
-    if blocks != slot.blocks {
+    if blocks != u64::from(slot.blocks) {
         return Err(malformed(format!(
             "package {package}: a {length}-byte blob takes {blocks} blocks, but the slot has {}",
             slot.blocks

@@ -61,6 +61,7 @@ pub(super) fn for_each_blob(file: &[u8], each: &mut EachBlob<'_>) -> Result<(), 
         .map_err(sqlite("failed to load the database"))?;
 
     check_schema(&connection)?;
+    check_sizes(&connection, file.len())?;
     let mut statement = connection
         .prepare("SELECT hnum, blob FROM Packages ORDER BY hnum")
         .map_err(sqlite("failed to query `Packages`"))?;
@@ -81,6 +82,25 @@ pub(super) fn for_each_blob(file: &[u8], each: &mut EachBlob<'_>) -> Result<(), 
             .as_blob()
             .map_err(|_| malformed(format!("`hnum` {hnum}: `blob` is not a blob")))?;
         each(number, blob)?;
+    }
+    Ok(())
+}
+
+/// The blobs' sizes add up to no more than the file holds. sqlite reads a size from the row
+/// without following the row's overflow pages, which a hostile file could share between rows
+/// or loop, so this bounds the memory and time the real read takes.
+fn check_sizes(connection: &Connection, file_size: usize) -> Result<(), CatalogError> {
+    let total: i64 = connection
+        .query_row(
+            "SELECT coalesce(sum(length(blob)), 0) FROM Packages",
+            [],
+            |row| row.get(0),
+        )
+        .map_err(sqlite("failed to read `Packages`"))?;
+    if total > file_size as i64 {
+        return Err(malformed(format!(
+            "the rows' blobs claim {total} bytes, more than the file's {file_size}"
+        )));
     }
     Ok(())
 }
@@ -202,6 +222,33 @@ mod tests {
                 "cut at {cut}: {error}"
             );
         }
+    }
+
+    #[test]
+    fn blob_sizes_beyond_the_file_are_refused() {
+        // A hostile file can make rows share or loop overflow pages, so that their blobs add
+        // up to more than the file; the sizes are summed before any blob is read.
+        let Some(mut file) = fixture() else { return };
+        file[FORMAT_VERSIONS..FORMAT_VERSIONS + 2].copy_from_slice(&[1, 1]);
+        let mut connection = Connection::open_in_memory().unwrap();
+        connection
+            .deserialize_read_exact("main", &file[..], file.len(), true)
+            .unwrap();
+        check_sizes(&connection, file.len()).unwrap();
+        let total: i64 = connection
+            .query_row("SELECT sum(length(blob)) FROM Packages", [], |row| {
+                row.get(0)
+            })
+            .unwrap();
+        let result = check_sizes(&connection, 1000);
+        let Err(CatalogError::Malformed { format, reason }) = result else {
+            panic!("{result:?}")
+        };
+        assert_eq!(format, FORMAT);
+        assert_eq!(
+            reason,
+            format!("the rows' blobs claim {total} bytes, more than the file's 1000")
+        );
     }
 
     #[test]

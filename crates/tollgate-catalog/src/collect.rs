@@ -158,6 +158,7 @@ pub fn inventory(
             }),
         }
     }
+    drop_superseded_lock_files(&mut packages);
     packages.sort();
     packages.dedup();
     unknowns.sort();
@@ -167,6 +168,44 @@ pub fn inventory(
         packages,
         unknowns,
     })
+}
+
+/// A lock file says what a project would install; the installed packages, when they are in the
+/// image too, say what it has. Lock-file packages of a project whose installed packages were
+/// found are dropped (as Trivy and Syft prefer `node_modules` to `package-lock.json`).
+/// (lock-file cataloger, cataloger of installed packages, directory of the installed packages)
+const SUPERSEDED_LOCK_FILES: &[(&str, &str, &str)] = &[
+    ("npm-lock", "node-package", "/node_modules/"),
+    ("yarn-lock", "node-package", "/node_modules/"),
+    ("pnpm-lock", "node-package", "/node_modules/"),
+];
+
+fn drop_superseded_lock_files(packages: &mut Vec<Package>) {
+    let installed_projects: std::collections::BTreeSet<(&str, String)> = packages
+        .iter()
+        .filter_map(|package| {
+            SUPERSEDED_LOCK_FILES
+                .iter()
+                .find(|(_, installed, _)| *installed == package.cataloger)
+                .and_then(|(_, installed, directory)| {
+                    let at = package.path.find(directory)?;
+                    Some((*installed, package.path[..at].to_owned()))
+                })
+        })
+        .collect();
+    if installed_projects.is_empty() {
+        return;
+    }
+    packages.retain(|package| {
+        let Some((_, installed, _)) = SUPERSEDED_LOCK_FILES
+            .iter()
+            .find(|(lock, _, _)| *lock == package.cataloger)
+        else {
+            return true;
+        };
+        let project = package.path.rsplit_once('/').map_or("", |(dir, _)| dir);
+        !installed_projects.contains(&(*installed, project.to_owned()))
+    });
 }
 
 /// Whether the file at `path` in the final filesystem is the one `layer_index` wrote.
@@ -201,5 +240,47 @@ fn identity(image: &Image) -> ImageIdentity {
         manifest_digest: image.manifest.as_ref().map(|m| m.digest.clone()),
         config_digest: image.config.as_ref().map(|c| c.digest.clone()),
         platform: image.platform.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Ecosystem;
+
+    fn found(cataloger: &str, path: &str, name: &str) -> Package {
+        Package {
+            cataloger: cataloger.to_owned(),
+            path: path.to_owned(),
+            ..Package::new(Ecosystem::Npm, name, "1.0.0")
+        }
+    }
+
+    #[test]
+    fn lock_files_give_way_to_installed_packages_of_the_same_project() {
+        let mut packages = vec![
+            found(
+                "node-package",
+                "/app/node_modules/lodash/package.json",
+                "lodash",
+            ),
+            found("npm-lock", "/app/package-lock.json", "lodash"),
+            found("npm-lock", "/app/package-lock.json", "dev-only"),
+            found("yarn-lock", "/other/yarn.lock", "left-pad"),
+            found("npm-lock", "/app/sub/package-lock.json", "nested"),
+        ];
+        drop_superseded_lock_files(&mut packages);
+        let kept: Vec<(&str, &str)> = packages
+            .iter()
+            .map(|p| (p.cataloger.as_str(), p.name.as_str()))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                ("node-package", "lodash"),
+                ("yarn-lock", "left-pad"),
+                ("npm-lock", "nested")
+            ]
+        );
     }
 }

@@ -5,8 +5,12 @@ use crate::cataloger::Cataloger;
 
 mod apk;
 mod dpkg;
+mod elf;
+mod golang;
+mod node;
 mod python;
 mod rpm;
+mod rust;
 
 /// All catalogers, in the order their results are listed.
 pub(crate) const CATALOGERS: &[&dyn Cataloger] = &[
@@ -14,6 +18,13 @@ pub(crate) const CATALOGERS: &[&dyn Cataloger] = &[
     &rpm::RpmDb,
     &apk::ApkDb,
     &python::PythonPackage,
+    &node::NodePackage,
+    &node::NpmLock,
+    &node::YarnLock,
+    &node::PnpmLock,
+    &golang::GoBinary,
+    &rust::RustBinary,
+    &rust::CargoLock,
 ];
 
 /// Every cataloger's (id, version): part of the key under which per-layer results are cached,

@@ -1,5 +1,6 @@
 //! Integration tests of tollgate-catalog.
 #![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
 
+mod built_image;
 mod ground_truth;
 mod sbom;

@@ -417,7 +417,6 @@ fn duplicate_entries_last_one_wins() {
 
 #[test]
 fn gzip_bomb_hits_the_layer_limit() {
-    let started = std::time::Instant::now();
     let bomb = LayerBuilder::bomb("zeros", 64 << 20, Compression::Gzip);
     assert!(
         bomb.blob.len() < 256 * 1024,
@@ -440,11 +439,6 @@ fn gzip_bomb_hits_the_layer_limit() {
         &format!("decompressed size of {}", layout.layer_name(0))
     );
     assert_eq!((*limit, *unit), (1 << 20, "bytes"));
-    assert!(
-        started.elapsed().as_secs() < 10,
-        "took {:?}",
-        started.elapsed()
-    );
 
     // zstd bombs are stopped the same way.
     let layout = Layout::new(&ImageBuilder::new().layer(LayerBuilder::bomb(

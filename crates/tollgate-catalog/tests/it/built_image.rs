@@ -1,0 +1,224 @@
+//! An image built here, with real tools, and inventoried against the native tools' own listing:
+//! the shared debian-bookworm-app plus a layer that pip-installs packages and uninstalls one
+//! that a lower layer installed, and a layer that copies in an npm project installed by npm.
+//! The truth is `dpkg-query -W` and `pip list --path` run inside the image, and `npm ls --all`.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use tollgate_catalog::{Ecosystem, inventory};
+use tollgate_oci::{Image, OpenOptions, Target};
+use tollgate_test::{shared_or_skip, tool_or_skip};
+
+fn run(command: &mut Command) -> String {
+    let output = command.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{command:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+struct Buildah<'a> {
+    root: &'a Path,
+}
+
+impl Buildah<'_> {
+    fn command(&self) -> Command {
+        let mut command = Command::new("buildah");
+        command
+            .arg("--root")
+            .arg(self.root.join("root"))
+            .arg("--runroot")
+            .arg(self.root.join("runroot"))
+            .args(["--storage-driver", "vfs"]);
+        command
+    }
+
+    /// `buildah run` as root, with the host's CA bundle at /mnt/ca.crt (a TLS-intercepting proxy
+    /// may sit between us and PyPI) and the host network.
+    fn run(&self, container: &str, script: &str) -> String {
+        run(self
+            .command()
+            .args(["run", "--isolation", "chroot", "--user", "root"])
+            .args([
+                "-v",
+                "/etc/ssl/certs/ca-certificates.crt:/mnt/ca.crt:ro",
+                "-e",
+                "PIP_CERT=/mnt/ca.crt",
+            ])
+            .args([container, "--", "sh", "-c", script]))
+    }
+}
+
+#[test]
+fn image_built_with_pip_and_npm_matches_native_tools() {
+    let shared = shared_or_skip!("images/debian-bookworm-app");
+    tool_or_skip!("buildah");
+    tool_or_skip!("npm");
+    // buildah turns the layout's path into an image name, which must be lowercase without a
+    // leading dot: no random tempdir suffix.
+    let work = tempfile::Builder::new()
+        .prefix(&format!("tollgate-built-{}", std::process::id()))
+        .rand_bytes(0)
+        .tempdir()
+        .unwrap();
+    let base = work.path().join("base");
+    run(Command::new("cp").arg("-r").arg(&shared).arg(&base));
+    run(Command::new("chmod").args(["-R", "u+w"]).arg(&base));
+    let buildah = Buildah { root: work.path() };
+    let container = run(buildah
+        .command()
+        .args([
+            "from",
+            "--quiet",
+            "--pull-never",
+            "--name",
+            "tollgate-built",
+        ])
+        .arg(format!("oci:{}:1.0", base.display())))
+    .trim()
+    .to_owned();
+
+    // A pip layer: two new packages, and one from a lower layer removed (a whiteout).
+    buildah.run(
+        &container,
+        "PYTHONDONTWRITEBYTECODE=1 python3 -m pip install --quiet --no-cache-dir --no-compile \
+         --break-system-packages six==1.16.0 attrs==23.1.0 \
+         && python3 -m pip uninstall --quiet --yes --break-system-packages chardet",
+    );
+
+    // An npm project installed on the host by npm itself, copied in as a Dockerfile COPY would.
+    let project = work.path().join("app");
+    fs_err::create_dir_all(&project).unwrap();
+    fs_err::write(
+        project.join("package.json"),
+        r#"{"name":"built-app","version":"1.0.0","private":true,"dependencies":{"lodash":"4.17.20","minimist":"1.2.5","@babel/helper-plugin-utils":"7.22.5","debug":"4.3.4"}}"#,
+    )
+    .unwrap();
+    run(Command::new("npm")
+        .args([
+            "install",
+            "--ignore-scripts",
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+        ])
+        .current_dir(&project));
+    let npm_ls: serde_json::Value = serde_json::from_str(&run(Command::new("npm")
+        .args(["ls", "--all", "--json"])
+        .current_dir(&project)))
+    .unwrap();
+    run(buildah
+        .command()
+        .args(["copy", "--quiet", &container])
+        .arg(&project)
+        .arg("/app"));
+
+    let output = work.path().join("built");
+    run(buildah
+        .command()
+        .args(["commit", "--quiet", &container])
+        .arg(format!("oci:{}:1.0", output.display())));
+
+    // The native tools' view, from inside the image.
+    let dpkg: BTreeSet<(String, String)> = buildah
+        .run(
+            &container,
+            "dpkg-query -W -f '${db:Status-Abbrev}\\t${Package}\\t${Version}\\n'",
+        )
+        .lines()
+        .filter(|line| line.starts_with("ii"))
+        .map(|line| {
+            let cells: Vec<&str> = line.split('\t').collect();
+            (cells[1].to_owned(), cells[2].to_owned())
+        })
+        .collect();
+    let mut pip = BTreeSet::new();
+    for directory in [
+        "/usr/lib/python3/dist-packages",
+        "/usr/local/lib/python3.11/dist-packages",
+    ] {
+        let listed: Vec<serde_json::Value> = serde_json::from_str(&buildah.run(
+            &container,
+            &format!("python3 -m pip list --format json --path {directory} 2>/dev/null"),
+        ))
+        .unwrap();
+        pip.extend(listed.iter().map(|p| {
+            (
+                p["name"].as_str().unwrap().to_owned(),
+                p["version"].as_str().unwrap().to_owned(),
+            )
+        }));
+    }
+    let mut npm = BTreeSet::new();
+    collect_npm(&npm_ls["dependencies"], &mut npm);
+    assert!(pip.contains(&("six".to_owned(), "1.16.0".to_owned())));
+    assert!(
+        !pip.iter().any(|(name, _)| name == "chardet"),
+        "chardet was uninstalled"
+    );
+    assert!(npm.len() > 4, "{npm:?}");
+
+    let image = Image::open(
+        &Target::parse(&format!("oci:{}:1.0", output.display())).unwrap(),
+        &OpenOptions::default(),
+    )
+    .unwrap();
+    let inventory = inventory(&image, None).unwrap();
+    assert!(inventory.unknowns.is_empty(), "{:?}", inventory.unknowns);
+    let ours = |ecosystem: Ecosystem| -> BTreeSet<(String, String)> {
+        inventory
+            .packages
+            .iter()
+            .filter(|p| p.ecosystem == ecosystem)
+            .map(|p| {
+                let name = match &p.namespace {
+                    Some(namespace) => format!("{namespace}/{}", p.name),
+                    None => p.name.clone(),
+                };
+                (name, p.version.clone())
+            })
+            .collect()
+    };
+    assert_eq!(ours(Ecosystem::Deb), dpkg);
+    assert_eq!(ours(Ecosystem::Pypi), pip);
+    assert_eq!(ours(Ecosystem::Npm), npm);
+    // `buildah commit` writes the container's changes as one new layer: the packages pip and
+    // the copy added are attributed to it, those of the base to the base's layers; chardet is
+    // gone though its files are still in a lower layer.
+    let new_layer = image.layers.len() - 1;
+    let six = inventory.packages.iter().find(|p| p.name == "six").unwrap();
+    assert_eq!(six.layer_index, new_layer);
+    let lodash = inventory
+        .packages
+        .iter()
+        .find(|p| p.name == "lodash")
+        .unwrap();
+    assert_eq!(lodash.layer_index, new_layer);
+    assert!(
+        inventory
+            .packages
+            .iter()
+            .filter(|p| p.ecosystem == Ecosystem::Deb)
+            .all(|p| p.layer_index < new_layer)
+    );
+    run(buildah.command().args(["rm", &container]));
+}
+
+/// `npm ls --all --json`: a tree of `dependencies` with `version`; deduplicated entries appear
+/// once per place they are required from, which is what a set absorbs.
+fn collect_npm(dependencies: &serde_json::Value, out: &mut BTreeSet<(String, String)>) {
+    let Some(map) = dependencies.as_object() else {
+        return;
+    };
+    for (name, entry) in map {
+        if let Some(version) = entry["version"].as_str() {
+            out.insert((name.clone(), version.to_owned()));
+        }
+        collect_npm(&entry["dependencies"], out);
+    }
+}

@@ -12,6 +12,8 @@ mod python;
 mod rpm;
 mod rust;
 
+pub(crate) use dpkg::DpkgFileLists;
+
 /// All catalogers, in the order their results are listed.
 pub(crate) const CATALOGERS: &[&dyn Cataloger] = &[
     &dpkg::DpkgDb,

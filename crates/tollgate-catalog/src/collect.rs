@@ -11,7 +11,7 @@ use tollgate_oci::{
 };
 
 use crate::cataloger::Cataloger;
-use crate::catalogers::CATALOGERS;
+use crate::catalogers::{CATALOGERS, DpkgFileLists};
 use crate::inventory::{ImageIdentity, Inventory, Unknown};
 use crate::{Package, os, purl};
 
@@ -107,7 +107,9 @@ pub fn inventory(
         .iter()
         .map(|v| v as &dyn Visitor)
         .collect();
+    let dpkg_file_lists = DpkgFileLists::default();
     visitors.push(&os_files);
+    visitors.push(&dpkg_file_lists);
     let walk = image.walk(&visitors, progress)?;
     let hops = image.limits().max_symlink_hops;
 
@@ -159,6 +161,9 @@ pub fn inventory(
         }
     }
     drop_superseded_lock_files(&mut packages);
+    dpkg_file_lists.attach(&mut packages, |layer, path| {
+        is_final(&walk.view, layer, path, hops)
+    });
     packages.sort();
     packages.dedup();
     unknowns.sort();

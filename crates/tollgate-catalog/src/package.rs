@@ -33,6 +33,8 @@ pub enum Ecosystem {
     Composer,
     /// .NET (NuGet).
     Nuget,
+    /// Conda packages (Anaconda, conda-forge), from an environment's `conda-meta`.
+    Conda,
 }
 
 impl Ecosystem {
@@ -51,6 +53,7 @@ impl Ecosystem {
             Self::Gem => "gem",
             Self::Composer => "composer",
             Self::Nuget => "nuget",
+            Self::Conda => "conda",
         }
     }
 
@@ -111,6 +114,12 @@ pub struct Package {
     pub path: String,
     /// Id of the cataloger that found it.
     pub cataloger: String,
+    /// The files the package installed, absolute, as its package manager recorded them (dpkg
+    /// `info/<name>.list`, apk `F:`/`R:`, rpm's file list); empty for ecosystems that keep no
+    /// such list. Later stages use it to tell files an OS package owns from files added beside
+    /// the package manager.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<String>,
 }
 
 impl Package {
@@ -133,6 +142,7 @@ impl Package {
             layer_index: 0,
             path: String::new(),
             cataloger: String::new(),
+            files: Vec::new(),
         }
     }
 }

@@ -4,8 +4,9 @@
 //! The file is a list of stanzas separated by blank lines; each line is `X:value`, one letter
 //! naming the field. Read here: `P` name, `V` version (kept exactly), `A` architecture, `o`
 //! origin (the source package, whose version is the package's own), `L` license (kept as one
-//! string: it is an expression such as `( Apache-2.0 OR MIT ) AND MPL-2.0`). Files (`F`, `R`),
-//! checksums and dependencies are not read.
+//! string: it is an expression such as `( Apache-2.0 OR MIT ) AND MPL-2.0`), and the files:
+//! each `R` (file name) belongs to the last `F` (directory) before it. Checksums and
+//! dependencies are not read.
 //!
 //! What is reported and what is an error:
 //! - A stanza without `P:` or `V:` is skipped. That is what the ground truth does
@@ -67,6 +68,8 @@ struct Stanza<'a> {
     arch: Option<(&'a [u8], usize)>,
     origin: Option<(&'a [u8], usize)>,
     license: Option<(&'a [u8], usize)>,
+    directory: &'a [u8],
+    files: Vec<String>,
 }
 
 fn parse(bytes: &[u8]) -> Result<Vec<Package>, CatalogError> {
@@ -76,7 +79,7 @@ fn parse(bytes: &[u8]) -> Result<Vec<Package>, CatalogError> {
         let number = index + 1;
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
         if line.trim_ascii().is_empty() {
-            packages.extend(finish(&std::mem::take(&mut stanza)));
+            packages.extend(finish(std::mem::take(&mut stanza)));
             continue;
         }
         let [key, b':', ..] = line else {
@@ -85,7 +88,23 @@ fn parse(bytes: &[u8]) -> Result<Vec<Package>, CatalogError> {
                 format!("line {number}: `{}` is not a `X:value` line", excerpt(line)),
             ));
         };
+        let value = &line[2..];
         let slot = match key {
+            b'F' => {
+                stanza.directory = value;
+                continue;
+            }
+            b'R' => {
+                let mut path = String::with_capacity(stanza.directory.len() + value.len() + 2);
+                for part in [stanza.directory, value] {
+                    if !part.is_empty() {
+                        path.push('/');
+                        path.push_str(&String::from_utf8_lossy(part));
+                    }
+                }
+                stanza.files.push(path);
+                continue;
+            }
             b'P' => &mut stanza.name,
             b'V' => &mut stanza.version,
             b'A' => &mut stanza.arch,
@@ -102,14 +121,14 @@ fn parse(bytes: &[u8]) -> Result<Vec<Package>, CatalogError> {
                 ),
             ));
         }
-        *slot = Some((&line[2..], number));
+        *slot = Some((value, number));
     }
-    packages.extend(finish(&stanza));
+    packages.extend(finish(stanza));
     Ok(packages)
 }
 
 /// The package of a complete stanza; `None` without a name or a version (see the module docs).
-fn finish(stanza: &Stanza<'_>) -> Option<Package> {
+fn finish(stanza: Stanza<'_>) -> Option<Package> {
     let name = text(stanza.name)?;
     let version = text(stanza.version)?;
     let mut package = Package::new(Ecosystem::Apk, name, version);
@@ -119,6 +138,7 @@ fn finish(stanza: &Stanza<'_>) -> Option<Package> {
         package.source_version = Some(package.version.clone());
     }
     package.licenses = text(stanza.license).into_iter().collect();
+    package.files = stanza.files;
     Some(package)
 }
 

@@ -33,10 +33,13 @@
 //! `name` or `name (version)` (the latter after a binNMU or when the binary's version differs);
 //! absent, the source is the binary package itself, as dpkg-query's `${source:Package}` and
 //! `${source:Version}` compute it. dpkg records no license; `Maintainer` is not a vendor.
+//! Each package's installed files come from its `info/<name>.list` (`file_lists.rs`).
 
 // ref: https://manpages.debian.org/bookworm/dpkg-dev/deb822.5.en.html
 // ref: https://manpages.debian.org/bookworm/dpkg/dpkg-query.1.en.html (package states)
 // ref: https://www.debian.org/doc/debian-policy/ch-controlfields.html#source
+
+mod file_lists;
 
 use std::borrow::Cow;
 use std::io::Read;
@@ -45,6 +48,8 @@ use tollgate_oci::{Selector, VisitedFile};
 
 use crate::cataloger::{CatalogError, Cataloger, excerpt};
 use crate::{Ecosystem, Package};
+
+pub(crate) use self::file_lists::DpkgFileLists;
 
 const FORMAT: &str = "dpkg status";
 

@@ -22,7 +22,7 @@ use std::io::Read;
 use tollgate_oci::{Selector, VisitedFile};
 
 use self::header::Header;
-use crate::cataloger::{CatalogError, Cataloger};
+use crate::cataloger::{CatalogError, Cataloger, excerpt};
 use crate::{Ecosystem, Package};
 
 const TAG_NAME: u32 = 1000;
@@ -33,6 +33,11 @@ const TAG_VENDOR: u32 = 1011;
 const TAG_LICENSE: u32 = 1014;
 const TAG_ARCH: u32 = 1022;
 const TAG_SOURCERPM: u32 = 1044;
+const TAG_OLDFILENAMES: u32 = 1027;
+const TAG_FILEMODES: u32 = 1030;
+const TAG_DIRINDEXES: u32 = 1116;
+const TAG_BASENAMES: u32 = 1117;
+const TAG_DIRNAMES: u32 = 1118;
 
 /// What a database reader calls with each header number and header blob.
 type EachBlob<'a> = dyn FnMut(u32, &[u8]) -> Result<(), CatalogError> + 'a;
@@ -169,7 +174,67 @@ fn package(header: &Header<'_>) -> Result<Option<Package>, String> {
         .licenses
         .extend(header.string(TAG_LICENSE)?.map(text));
     package.vendor = header.string(TAG_VENDOR)?.map(text);
+    package.files = files(header)?;
     Ok(Some(package))
+}
+
+/// The package's files, its directories left out (by `FILEMODES`), as dpkg's lists are read:
+/// `DIRNAMES[DIRINDEXES[i]] + BASENAMES[i]` since rpm 4.0's compressed file names,
+/// `OLDFILENAMES` before.
+fn files(header: &Header<'_>) -> Result<Vec<String>, String> {
+    const S_IFMT: u32 = 0o170_000;
+    const S_IFDIR: u32 = 0o040_000;
+    let paths = paths(header)?;
+    let modes = header.int16_array(TAG_FILEMODES)?;
+    if !modes.is_empty() && modes.len() != paths.len() {
+        return Err(format!(
+            "{} file names but {} file modes",
+            paths.len(),
+            modes.len()
+        ));
+    }
+    Ok(paths
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| modes.get(*i).is_none_or(|mode| mode & S_IFMT != S_IFDIR))
+        .map(|(_, path)| path)
+        .collect())
+}
+
+fn paths(header: &Header<'_>) -> Result<Vec<String>, String> {
+    let base_names = header.string_array(TAG_BASENAMES)?;
+    if base_names.is_empty() {
+        return Ok(header
+            .string_array(TAG_OLDFILENAMES)?
+            .into_iter()
+            .map(text)
+            .collect());
+    }
+    let directories = header.string_array(TAG_DIRNAMES)?;
+    let indexes = header.int32_array(TAG_DIRINDEXES)?;
+    if indexes.len() != base_names.len() {
+        return Err(format!(
+            "{} file names but {} directory indexes",
+            base_names.len(),
+            indexes.len()
+        ));
+    }
+    base_names
+        .iter()
+        .zip(indexes)
+        .map(|(base, index)| {
+            let directory = directories.get(index as usize).ok_or_else(|| {
+                format!(
+                    "directory index {index} of file `{}` is past the {} directories",
+                    excerpt(base),
+                    directories.len()
+                )
+            })?;
+            let mut path = text(directory);
+            path.push_str(&String::from_utf8_lossy(base));
+            Ok(path)
+        })
+        .collect()
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -511,7 +576,7 @@ pub(super) mod tests {
         /// Overwrite 1 to 8 bytes, half of them within the first `hot` bytes.
         pub(super) fn mutate(&mut self, bytes: &mut [u8], hot: usize) {
             for _ in 0..=self.below(8) {
-                let at = if self.next() % 2 == 0 {
+                let at = if self.next().is_multiple_of(2) {
                     self.below(hot.clamp(1, bytes.len()))
                 } else {
                     self.below(bytes.len())

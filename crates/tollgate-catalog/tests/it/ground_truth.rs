@@ -135,3 +135,64 @@ fn os_of_every_shared_image() {
         );
     }
 }
+
+/// The files each OS package installed (dpkg's `info/*.list`, apk's `F:`/`R:`, rpm's file
+/// list). In the Debian image they are the files in the image, apart from the documentation
+/// the slim base deletes: a list read wrong (a directory prefix lost, another package's list)
+/// would name paths that are not there. The apk and rpm images hold only their databases, so
+/// there the lists are checked against what the packages are known to install.
+#[test]
+fn os_package_files_are_the_files_in_the_image() {
+    let root = shared_or_skip!("images");
+    let open = |image: &str| {
+        let target = Target::parse(&format!("oci:{}:1.0", root.join(image).display())).unwrap();
+        Image::open(&target, &OpenOptions::default()).unwrap()
+    };
+    let files_of = |inventory: &tollgate_catalog::Inventory, name: &str| -> Vec<String> {
+        inventory
+            .packages
+            .iter()
+            .find(|p| p.ecosystem.is_os() && p.name == name)
+            .unwrap_or_else(|| panic!("no package {name}"))
+            .files
+            .clone()
+    };
+
+    let debian = open("debian-bookworm-app");
+    let debian_inventory = inventory(&debian, None).unwrap();
+    let view = debian.walk(&[], None).unwrap().view;
+    let hops = debian.limits().max_symlink_hops;
+    let debs: Vec<&Package> = debian_inventory
+        .packages
+        .iter()
+        .filter(|p| p.ecosystem == Ecosystem::Deb)
+        .collect();
+    assert!(debs.iter().all(|p| !p.files.is_empty()));
+    const DELETED_BY_SLIM: &[&str] = &[
+        "/usr/share/doc/",
+        "/usr/share/info/",
+        "/usr/share/lintian/",
+        "/usr/share/locale/",
+        "/usr/share/man/",
+    ];
+    let listed: Vec<&String> = debs
+        .iter()
+        .flat_map(|p| &p.files)
+        .filter(|path| !DELETED_BY_SLIM.iter().any(|doc| path.starts_with(doc)))
+        .collect();
+    let missing: Vec<&&String> = listed
+        .iter()
+        .filter(|path| view.resolve(path, hops).ok().flatten().is_none())
+        .collect();
+    assert!(listed.len() > 4000, "{}", listed.len());
+    assert!(missing.len() <= 5, "{missing:?}");
+    assert!(files_of(&debian_inventory, "bash").contains(&"/bin/bash".to_owned()));
+    assert!(!files_of(&debian_inventory, "bash").contains(&"/bin".to_owned()));
+
+    let alpine = inventory(&open("alpine-3.18"), None).unwrap();
+    assert!(files_of(&alpine, "busybox").contains(&"/bin/busybox".to_owned()));
+    let mariner = inventory(&open("rpm-sqlite"), None).unwrap();
+    let bash = files_of(&mariner, "bash");
+    assert!(bash.contains(&"/bin/bash".to_owned()), "{bash:?}");
+    assert!(!bash.contains(&"/etc/profile.d".to_owned()), "{bash:?}");
+}

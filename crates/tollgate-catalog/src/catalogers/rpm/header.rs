@@ -19,6 +19,7 @@ const REGION_IMMUTABLE: u32 = 63;
 /// `HEADER_I18NTABLE`: every tag below it other than a leading region tag is invalid.
 const FIRST_TAG: u32 = 100;
 
+const TYPE_INT16: u32 = 3;
 const TYPE_INT32: u32 = 4;
 const TYPE_STRING: u32 = 6;
 const TYPE_BIN: u32 = 7;
@@ -288,6 +289,70 @@ impl<'a> Header<'a> {
         be32(self.data, entry.offset as usize)
             .map(Some)
             .ok_or_else(|| format!("tag {tag}: the value is outside the data"))
+    }
+}
+
+impl Header<'_> {
+    /// Every string of a `STRING_ARRAY` tag (empty when the tag is absent). The entries were
+    /// verified at parse time, so `count` strings fit in the data.
+    pub(super) fn string_array(&self, tag: u32) -> Result<Vec<&[u8]>, String> {
+        let Some(entry) = self.find(tag) else {
+            return Ok(Vec::new());
+        };
+        if entry.kind != TYPE_STRING_ARRAY {
+            return Err(format!(
+                "tag {tag} has type {}, not STRING_ARRAY ({TYPE_STRING_ARRAY})",
+                entry.kind
+            ));
+        }
+        let mut at = entry.offset as usize;
+        let mut strings = Vec::new();
+        for _ in 0..entry.count {
+            let string = self
+                .data
+                .get(at..)
+                .and_then(|rest| CStr::from_bytes_until_nul(rest).ok())
+                .ok_or_else(|| format!("tag {tag}: string {} is not terminated", strings.len()))?;
+            at += string.to_bytes_with_nul().len();
+            strings.push(string.to_bytes());
+        }
+        Ok(strings)
+    }
+
+    /// Every value of an `INT32` tag (empty when the tag is absent).
+    pub(super) fn int32_array(&self, tag: u32) -> Result<Vec<u32>, String> {
+        self.integer_array(tag, TYPE_INT32, "INT32")
+    }
+
+    /// Every value of an `INT16` tag (empty when the tag is absent).
+    pub(super) fn int16_array(&self, tag: u32) -> Result<Vec<u32>, String> {
+        self.integer_array(tag, TYPE_INT16, "INT16")
+    }
+
+    fn integer_array(&self, tag: u32, kind: u32, name: &str) -> Result<Vec<u32>, String> {
+        let Some(entry) = self.find(tag) else {
+            return Ok(Vec::new());
+        };
+        if entry.kind != kind {
+            return Err(format!(
+                "tag {tag} has type {}, not {name} ({kind})",
+                entry.kind
+            ));
+        }
+        let width = if kind == TYPE_INT16 { 2 } else { 4 };
+        (0..entry.count as usize)
+            .map(|i| {
+                let at = entry.offset as usize + i * width;
+                let value = if width == 2 {
+                    self.data
+                        .get(at..at + 2)
+                        .map(|b| u32::from(u16::from_be_bytes([b[0], b[1]])))
+                } else {
+                    be32(self.data, at)
+                };
+                value.ok_or_else(|| format!("tag {tag}: value {i} is outside the data"))
+            })
+            .collect()
     }
 }
 

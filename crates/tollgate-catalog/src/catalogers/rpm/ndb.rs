@@ -75,7 +75,7 @@ pub(super) fn for_each_blob(file: &[u8], each: &mut EachBlob<'_>) -> Result<(), 
             file.len()
         )));
     }
-    if file.len() as u64 % BLOCK_SIZE != 0 {
+    if !(file.len() as u64).is_multiple_of(BLOCK_SIZE) {
         return Err(malformed(format!(
             "the file's {} bytes are not a whole number of {BLOCK_SIZE}-byte blocks",
             file.len()

@@ -13,6 +13,7 @@
 
 mod bdb;
 mod header;
+mod manifest;
 mod ndb;
 mod sqlite;
 
@@ -22,6 +23,7 @@ use std::io::Read;
 use tollgate_oci::{Selector, VisitedFile};
 
 use self::header::Header;
+pub(crate) use self::manifest::RpmManifest;
 use crate::cataloger::{CatalogError, Cataloger, excerpt};
 use crate::{Ecosystem, Package};
 

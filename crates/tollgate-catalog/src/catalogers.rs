@@ -18,6 +18,7 @@ pub(crate) use dpkg::DpkgFileLists;
 pub(crate) const CATALOGERS: &[&dyn Cataloger] = &[
     &dpkg::DpkgDb,
     &rpm::RpmDb,
+    &rpm::RpmManifest,
     &apk::ApkDb,
     &python::PythonPackage,
     &node::NodePackage,

@@ -159,6 +159,7 @@ pub struct Image {
     /// The layers, bottom first.
     pub layers: Vec<Layer>,
     limits: Limits,
+    temp_dir: PathBuf,
 }
 
 enum Content {
@@ -187,6 +188,7 @@ impl Image {
                     platform: None,
                     layers: Vec::new(),
                     limits: options.limits.clone(),
+                    temp_dir: options.temp_dir(),
                 });
             }
             Target::OciLayout { path, reference } => {
@@ -346,6 +348,7 @@ impl Image {
             layers,
             content: Content::Source(source),
             limits: options.limits.clone(),
+            temp_dir: options.temp_dir(),
         })
     }
 
@@ -409,7 +412,7 @@ impl Image {
     /// Read every layer once, in parallel, verifying every digest; build the merged view and
     /// hand the visitors the files they asked for.
     pub fn walk(&self, visitors: &[&dyn Visitor], progress: Option<&dyn Progress>) -> Result<Walk> {
-        let selectors = SelectorSet::new(visitors)?;
+        let selectors = SelectorSet::new(visitors)?.spilling_to(self.temp_dir.clone());
         let image_bytes = Arc::new(AtomicU64::new(0));
         let scans: Vec<LayerScan> = match &self.content {
             Content::Rootfs(root) => {

@@ -122,6 +122,7 @@ pub(crate) struct SelectorSet<'v> {
     globs: GlobSet,
     glob_owner: Vec<usize>,
     magic: Vec<(Magic, usize)>,
+    spill_dir: Option<std::path::PathBuf>,
 }
 
 impl<'v> SelectorSet<'v> {
@@ -162,7 +163,15 @@ impl<'v> SelectorSet<'v> {
             globs,
             glob_owner,
             magic,
+            spill_dir: None,
         })
+    }
+
+    /// Where a file wanted by several visitors and too large for the analysis buffer is
+    /// copied once, so each can read it in turn (default: [`crate::temp_dir`]).
+    pub(crate) fn spilling_to(mut self, dir: std::path::PathBuf) -> Self {
+        self.spill_dir = Some(dir);
+        self
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -229,14 +238,20 @@ impl<'v> SelectorSet<'v> {
             }
             several => {
                 let mut guarded = FaultGuard::new(content);
-                let buffered = read_capped(&mut guarded, file.buffer_limit);
+                let shared = self.share(file, &mut guarded);
                 guarded.take_fault()?;
-                match buffered {
-                    Ok(bytes) => {
+                match shared {
+                    Ok(mut shared) => {
                         for &owner in several {
                             let visitor = self.visitors[owner];
-                            if let Err(error) = visitor.visit(file, &mut bytes.as_slice()) {
-                                problems.push(problem(visitor, error.to_string()));
+                            let outcome = shared
+                                .rewind()
+                                .map_err(|error| format!("re-reading the spilled copy: {error}"))
+                                .and_then(|mut reader| {
+                                    visitor.visit(file, &mut reader).map_err(|e| e.to_string())
+                                });
+                            if let Err(message) = outcome {
+                                problems.push(problem(visitor, message));
                             }
                         }
                     }
@@ -249,6 +264,49 @@ impl<'v> SelectorSet<'v> {
             }
         }
         Ok(())
+    }
+}
+
+impl SelectorSet<'_> {
+    /// One copy of a file for several visitors: in memory up to the buffer limit, else in an
+    /// anonymous temporary file (large Go and Rust binaries are ELF files that two catalogers
+    /// want, and the layer stream can be read only once).
+    fn share(&self, file: &VisitedFile<'_>, content: &mut dyn Read) -> io::Result<SharedCopy> {
+        if file.size <= file.buffer_limit {
+            return read_capped(content, file.buffer_limit).map(SharedCopy::Memory);
+        }
+        let dir = self.spill_dir.clone().unwrap_or_else(crate::temp_dir);
+        let mut spilled = tempfile::tempfile_in(&dir).map_err(|error| {
+            io::Error::new(
+                error.kind(),
+                format!(
+                    "creating a temporary copy in {} (set TOLLGATE_TMPDIR): {error}",
+                    dir.display()
+                ),
+            )
+        })?;
+        // The walker bounds `content` to the entry's size.
+        io::copy(content, &mut spilled)?;
+        Ok(SharedCopy::File(io::BufReader::new(spilled)))
+    }
+}
+
+/// A file's content, readable once per visitor.
+enum SharedCopy {
+    Memory(Vec<u8>),
+    File(io::BufReader<std::fs::File>),
+}
+
+impl SharedCopy {
+    /// A reader from the start.
+    fn rewind(&mut self) -> io::Result<Box<dyn Read + '_>> {
+        match self {
+            Self::Memory(bytes) => Ok(Box::new(bytes.as_slice())),
+            Self::File(reader) => {
+                io::Seek::rewind(reader)?;
+                Ok(Box::new(reader))
+            }
+        }
     }
 }
 

@@ -1315,3 +1315,28 @@ fn failing_visitor_is_a_problem_not_an_abort() {
         b"ID=one\n"
     );
 }
+
+/// A file two visitors want (a large Go binary is an ELF file for the Go and the Rust
+/// catalogers) that is larger than the analysis buffer is copied to a temporary file once,
+/// and each visitor reads all of it; the temporary file is gone afterwards.
+#[test]
+fn several_visitors_share_a_file_larger_than_the_buffer() {
+    let mut big = b"\x7fELF".to_vec();
+    big.extend(noise(3 << 20));
+    let layout = one_layer(LayerBuilder::new().file("bin/big", &big, 0o755));
+    let image = layout
+        .open_with(limits(|l| l.max_analyzer_buffer = 1 << 20))
+        .unwrap();
+    let (first, second) = (Recorder::default(), Recorder::default());
+    let walk = image.walk(&[&first, &second], None).unwrap();
+    assert_eq!(walk.problems, []);
+    for recorder in [first, second] {
+        let seen = recorder.seen();
+        assert_eq!(seen.len(), 1);
+        assert!(
+            seen[0].content == big,
+            "{} bytes seen",
+            seen[0].content.len()
+        );
+    }
+}

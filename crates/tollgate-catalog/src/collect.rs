@@ -177,12 +177,14 @@ pub fn inventory(
 
 /// A lock file says what a project would install; the installed packages, when they are in the
 /// image too, say what it has. Lock-file packages of a project whose installed packages were
-/// found are dropped (as Trivy and Syft prefer `node_modules` to `package-lock.json`).
+/// found are dropped (as Trivy and Syft prefer `node_modules` to `package-lock.json`, and
+/// Composer's `vendor/composer/installed.json` to `composer.lock`).
 /// (lock-file cataloger, cataloger of installed packages, directory of the installed packages)
 const SUPERSEDED_LOCK_FILES: &[(&str, &str, &str)] = &[
     ("npm-lock", "node-package", "/node_modules/"),
     ("yarn-lock", "node-package", "/node_modules/"),
     ("pnpm-lock", "node-package", "/node_modules/"),
+    ("composer-lock", "composer-installed", "/vendor/composer/"),
 ];
 
 fn drop_superseded_lock_files(packages: &mut Vec<Package>) {
@@ -285,6 +287,50 @@ mod tests {
                 ("node-package", "lodash"),
                 ("yarn-lock", "left-pad"),
                 ("npm-lock", "nested")
+            ]
+        );
+    }
+
+    #[test]
+    fn composer_lock_gives_way_to_the_vendor_directory_of_the_same_project() {
+        let composer = |cataloger: &str, path: &str, name: &str| Package {
+            ecosystem: Ecosystem::Composer,
+            ..found(cataloger, path, name)
+        };
+        let mut packages = vec![
+            composer(
+                "composer-installed",
+                "/var/www/html/vendor/composer/installed.json",
+                "log",
+            ),
+            composer("composer-lock", "/var/www/html/composer.lock", "log"),
+            composer("composer-lock", "/srv/other/composer.lock", "yaml"),
+            composer("composer-installed", "/vendor/composer/installed.json", "a"),
+            composer("composer-lock", "/composer.lock", "a"),
+            // An installed npm package does not supersede a composer.lock, nor the reverse.
+            found(
+                "node-package",
+                "/srv/other/node_modules/x/package.json",
+                "x",
+            ),
+            found("npm-lock", "/var/www/html/package-lock.json", "y"),
+        ];
+        drop_superseded_lock_files(&mut packages);
+        let kept: Vec<(&str, &str)> = packages
+            .iter()
+            .map(|p| (p.cataloger.as_str(), p.path.as_str()))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                (
+                    "composer-installed",
+                    "/var/www/html/vendor/composer/installed.json"
+                ),
+                ("composer-lock", "/srv/other/composer.lock"),
+                ("composer-installed", "/vendor/composer/installed.json"),
+                ("node-package", "/srv/other/node_modules/x/package.json"),
+                ("npm-lock", "/var/www/html/package-lock.json"),
             ]
         );
     }

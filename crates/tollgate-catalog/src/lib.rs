@@ -7,6 +7,7 @@ mod cataloger;
 mod catalogers;
 mod collect;
 mod inventory;
+mod json;
 mod os;
 mod package;
 mod purl;

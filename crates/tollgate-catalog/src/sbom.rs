@@ -884,6 +884,7 @@ fn ecosystem_of(purl_type: &str) -> Option<Ecosystem> {
         "gem" => Ecosystem::Gem,
         "composer" => Ecosystem::Composer,
         "nuget" => Ecosystem::Nuget,
+        "conda" => Ecosystem::Conda,
         _ => return None,
     })
 }

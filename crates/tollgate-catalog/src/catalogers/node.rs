@@ -124,11 +124,6 @@ fn in_node_modules(path: &str) -> bool {
     path.split('/').any(|segment| segment == "node_modules")
 }
 
-/// The bytes without a UTF-8 byte order mark (which npm and Node tolerate in JSON files).
-fn without_bom(bytes: &[u8]) -> &[u8] {
-    bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes)
-}
-
 /// How deeply YAML flow collections (`[…]`, `{…}`) may nest. pnpm writes at most two levels
 /// (`peerDependenciesMeta: {x: {optional: true}}`), Yarn none.
 const MAX_FLOW_DEPTH: usize = 32;
@@ -234,27 +229,6 @@ fn check_flow_depth(format: &'static str, text: &str) -> Result<(), CatalogError
         after_indicator = indicator;
     }
     Ok(())
-}
-
-/// A JSON file whose top level is an object (after a byte order mark, if any), read into `T`.
-fn json_object<T: serde::de::DeserializeOwned>(
-    format: &'static str,
-    bytes: &[u8],
-) -> Result<T, CatalogError> {
-    let bytes = without_bom(bytes);
-    if let Some(&first) = bytes.iter().find(|b| !b.is_ascii_whitespace())
-        && first != b'{'
-    {
-        return Err(CatalogError::malformed(
-            format,
-            format!(
-                "the top level is not a JSON object but starts with `{}`",
-                excerpt(&[first])
-            ),
-        ));
-    }
-    serde_json::from_slice(bytes)
-        .map_err(|error| CatalogError::malformed(format, error.to_string()))
 }
 
 /// Packages collected from one file, once per (name, version), in order, remembering whether

@@ -4,3 +4,4 @@
 mod built_image;
 mod ground_truth;
 mod sbom;
+mod trivy_fixtures;

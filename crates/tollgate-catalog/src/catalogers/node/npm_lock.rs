@@ -32,11 +32,10 @@ use std::io::Read;
 
 use tollgate_oci::{Selector, VisitedFile};
 
-use super::{
-    Found, alias_target, in_node_modules, is_registry_version, json_object, licenses, npm_package,
-};
+use super::{Found, alias_target, in_node_modules, is_registry_version, licenses, npm_package};
 use crate::Package;
 use crate::cataloger::{CatalogError, Cataloger, excerpt};
+use crate::json::json_object;
 
 const FORMAT: &str = "npm lock file";
 const NODE_MODULES: &str = "node_modules/";

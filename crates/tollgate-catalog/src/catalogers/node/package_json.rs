@@ -27,9 +27,10 @@ use std::io::Read;
 
 use tollgate_oci::{Selector, VisitedFile};
 
-use super::{json_object, licenses, npm_package};
+use super::{licenses, npm_package};
 use crate::Package;
 use crate::cataloger::{CatalogError, Cataloger};
+use crate::json::json_object;
 
 const FORMAT: &str = "package.json";
 

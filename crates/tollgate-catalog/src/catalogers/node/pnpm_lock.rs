@@ -63,7 +63,7 @@ impl Cataloger for PnpmLock {
             return Ok(Vec::new());
         }
         let bytes = tollgate_oci::read_capped(content, file.buffer_limit)?;
-        parse(super::without_bom(&bytes))
+        parse(crate::json::without_bom(&bytes))
     }
 }
 

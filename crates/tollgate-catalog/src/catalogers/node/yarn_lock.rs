@@ -67,7 +67,7 @@ impl Cataloger for YarnLock {
             return Ok(Vec::new());
         }
         let bytes = tollgate_oci::read_capped(content, file.buffer_limit)?;
-        let text = String::from_utf8_lossy(super::without_bom(&bytes));
+        let text = String::from_utf8_lossy(crate::json::without_bom(&bytes));
         if text.lines().any(|line| line.starts_with("__metadata:")) {
             berry(&text)
         } else {

@@ -1,0 +1,5 @@
+//! Integration tests of tollgate-version: the reference implementations as oracles on realistic
+//! pairs, and the ordering properties on generated input.
+#![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
+
+mod properties;

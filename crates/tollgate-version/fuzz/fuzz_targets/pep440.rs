@@ -1,0 +1,5 @@
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    tollgate_version::properties::check_bytes(tollgate_version::Ecosystem::Pep440, data);
+});

@@ -1,0 +1,502 @@
+//! The on-disk DB: one SQLite file (DESIGN: embedded by default). SQLite opens in microseconds
+//! without reading the file, answers an indexed lookup in microseconds, and scales to the whole
+//! osv.dev export; the schema is tollgate's own and versioned.
+//!
+//! Tables: `meta` (schema version, build time, tollgate version, content digest), `sources`
+//! (each feed: name, kind, location, date, records, what it could not map), `advisories` (the
+//! stored JSON, zstd-compressed, with id, source, modified, withdrawn) and `packages`, the index:
+//! (ecosystem, normalised name) → advisory, a clustered `WITHOUT ROWID` key.
+//!
+//! The content digest is a SHA-256 over the sources and every stored advisory document in a
+//! fixed order, so it names the data, not the SQLite page layout: the same feeds give the same
+//! digest, and any result can be re-derived from a DB with that digest.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use sha2::{Digest as _, Sha256};
+
+use crate::advisory::Advisory;
+use crate::import::{Imported, SourceInfo};
+
+/// Bumped when the tables change incompatibly.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// zstd level for stored documents: high ratio, still fast to build at osv.dev scale.
+const ZSTD_LEVEL: i32 = 9;
+
+/// Largest advisory document decompressed from the DB (a DB file is input too).
+const MAX_DOCUMENT: usize = 64 << 20;
+
+/// What went wrong with a DB.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// SQLite failed.
+    #[error("{path}: {what}: {source}")]
+    Sqlite {
+        /// The DB file.
+        path: PathBuf,
+        /// What was being done.
+        what: &'static str,
+        /// The cause.
+        source: rusqlite::Error,
+    },
+    /// A file operation failed.
+    #[error("{path}: {what}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What was being done.
+        what: &'static str,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is not a tollgate DB, or not one this version reads.
+    #[error("{path}: {reason}")]
+    Invalid {
+        /// The DB file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// What `tollgate db info` shows, and what every scan report records.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct DbInfo {
+    /// The DB file.
+    pub path: String,
+    /// Schema version.
+    pub schema_version: u32,
+    /// When it was built (RFC 3339).
+    pub built_at: String,
+    /// The tollgate version that built it.
+    pub built_by: String,
+    /// `sha256:<hex>` over the sources and documents (see the module docs).
+    pub content_digest: String,
+    /// Advisories stored.
+    pub advisories: u64,
+    /// (ecosystem, package) index entries.
+    pub package_entries: u64,
+    /// File size in bytes.
+    pub size: u64,
+    /// The feeds it was built from.
+    pub sources: Vec<SourceInfo>,
+}
+
+/// How a DB is built.
+#[derive(Clone, Debug)]
+pub struct BuildOptions {
+    /// RFC 3339 build time (callers pass `SOURCE_DATE_EPOCH` when set, for reproducible DBs).
+    pub built_at: String,
+    /// The tollgate version building it.
+    pub built_by: String,
+}
+
+/// The name under which an ecosystem's package is indexed and looked up: PyPI names are
+/// compared as PEP 503 normalises them (`Jinja2`, `jinja2`, `jinja_2`... are one project); the
+/// other ecosystems' names are exact.
+#[must_use]
+pub fn normalized_name(ecosystem: &str, name: &str) -> String {
+    if ecosystem == "PyPI" {
+        // `re.sub(r"[-_.]+", "-", name).lower()`
+        let mut out = String::with_capacity(name.len());
+        for c in name.chars() {
+            if matches!(c, '-' | '_' | '.') {
+                if !out.ends_with('-') {
+                    out.push('-');
+                }
+            } else {
+                out.extend(c.to_lowercase());
+            }
+        }
+        out
+    } else {
+        name.to_owned()
+    }
+}
+
+/// Build a DB at `output` from imported feeds: written to a temporary file beside it and
+/// renamed into place only when complete, so a failed build leaves any previous DB untouched.
+///
+/// # Errors
+/// When writing fails.
+pub fn build(
+    imported: &[Imported],
+    output: &Path,
+    options: &BuildOptions,
+) -> Result<DbInfo, DbError> {
+    let dir = output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let io = |what: &'static str| {
+        move |source| DbError::Io {
+            path: output.to_owned(),
+            what,
+            source,
+        }
+    };
+    let temporary = tempfile::Builder::new()
+        .prefix(".tollgate-db-")
+        .tempfile_in(dir)
+        .map_err(io("creating a temporary file beside it"))?
+        .into_temp_path();
+    {
+        let sql = |what: &'static str| {
+            move |source| DbError::Sqlite {
+                path: output.to_owned(),
+                what,
+                source,
+            }
+        };
+        let mut connection = Connection::open(&temporary).map_err(sql("creating"))?;
+        connection
+            .execute_batch(
+                "PRAGMA journal_mode = OFF;
+                 PRAGMA synchronous = OFF;
+                 PRAGMA page_size = 4096;
+                 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+                 CREATE TABLE sources (id INTEGER PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL,
+                     location TEXT NOT NULL, date TEXT, records INTEGER NOT NULL, not_mapped TEXT NOT NULL);
+                 CREATE TABLE advisories (id INTEGER PRIMARY KEY, source INTEGER NOT NULL,
+                     advisory_id TEXT NOT NULL, modified TEXT NOT NULL, withdrawn INTEGER NOT NULL,
+                     document BLOB NOT NULL);
+                 CREATE TABLE packages (ecosystem TEXT NOT NULL, name TEXT NOT NULL, advisory INTEGER NOT NULL,
+                     PRIMARY KEY (ecosystem, name, advisory)) WITHOUT ROWID;",
+            )
+            .map_err(sql("creating the tables"))?;
+        let transaction = connection.transaction().map_err(sql("starting"))?;
+        let mut digest = Sha256::new();
+        digest.update(format!("tollgate-db/{SCHEMA_VERSION}\n"));
+        let mut advisories = 0u64;
+        let mut package_entries = 0u64;
+        {
+            let mut insert_source = transaction
+                .prepare("INSERT INTO sources (id, name, kind, location, date, records, not_mapped) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                .map_err(sql("preparing"))?;
+            let mut insert_advisory = transaction
+                .prepare("INSERT INTO advisories (id, source, advisory_id, modified, withdrawn, document) VALUES (?, ?, ?, ?, ?, ?)")
+                .map_err(sql("preparing"))?;
+            let mut insert_package = transaction
+                .prepare(
+                    "INSERT OR IGNORE INTO packages (ecosystem, name, advisory) VALUES (?, ?, ?)",
+                )
+                .map_err(sql("preparing"))?;
+            for (source_index, feed) in imported.iter().enumerate() {
+                let source = &feed.source;
+                let kind = serde_json::to_value(source.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                let not_mapped = serde_json::to_string(&source.not_mapped).unwrap_or_default();
+                insert_source
+                    .execute(params![
+                        source_index as i64,
+                        source.name,
+                        kind,
+                        source.location,
+                        source.date,
+                        source.records as i64,
+                        not_mapped
+                    ])
+                    .map_err(sql("writing a source"))?;
+                digest.update(format!(
+                    "source\0{}\0{kind}\0{}\0{}\n",
+                    source.name,
+                    source.date.as_deref().unwrap_or(""),
+                    source.records
+                ));
+                // A fixed order, whatever the order of the feed's files.
+                let mut ordered: Vec<&crate::import::ImportedAdvisory> =
+                    feed.advisories.iter().collect();
+                ordered.sort_by(|a, b| a.advisory.id.cmp(&b.advisory.id));
+                for item in ordered {
+                    let advisory = &item.advisory;
+                    digest.update(advisory.id.as_bytes());
+                    digest.update([0]);
+                    digest.update((item.document.len() as u64).to_le_bytes());
+                    digest.update(&item.document);
+                    let compressed = zstd::bulk::compress(&item.document, ZSTD_LEVEL)
+                        .map_err(io("compressing an advisory"))?;
+                    let row = advisories as i64;
+                    insert_advisory
+                        .execute(params![
+                            row,
+                            source_index as i64,
+                            advisory.id,
+                            advisory.modified,
+                            advisory.withdrawn.is_some(),
+                            compressed
+                        ])
+                        .map_err(sql("writing an advisory"))?;
+                    advisories += 1;
+                    for package in advisory.affected.iter().filter_map(|a| a.package.as_ref()) {
+                        package_entries += insert_package
+                            .execute(params![
+                                package.ecosystem,
+                                normalized_name(&package.ecosystem, &package.name),
+                                row
+                            ])
+                            .map_err(sql("writing the package index"))?
+                            as u64;
+                    }
+                }
+            }
+            let content_digest = format!("sha256:{}", hex::encode(digest.finalize()));
+            let mut insert_meta = transaction
+                .prepare("INSERT INTO meta (key, value) VALUES (?, ?)")
+                .map_err(sql("preparing"))?;
+            for (key, value) in [
+                ("schema_version", SCHEMA_VERSION.to_string()),
+                ("built_at", options.built_at.clone()),
+                ("built_by", options.built_by.clone()),
+                ("content_digest", content_digest),
+                ("advisories", advisories.to_string()),
+                ("package_entries", package_entries.to_string()),
+            ] {
+                insert_meta
+                    .execute(params![key, value])
+                    .map_err(sql("writing metadata"))?;
+            }
+        }
+        transaction.commit().map_err(sql("committing"))?;
+        connection
+            .execute_batch("VACUUM;")
+            .map_err(sql("compacting"))?;
+        connection.close().map_err(|(_, source)| DbError::Sqlite {
+            path: output.to_owned(),
+            what: "closing",
+            source,
+        })?;
+    }
+    temporary
+        .persist(output)
+        .map_err(|error| io("moving the finished DB into place")(error.error))?;
+    Ok(Db::open(output)?.info)
+}
+
+/// An open DB.
+pub struct Db {
+    connection: Connection,
+    path: PathBuf,
+    info: DbInfo,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Db {
+    /// Open a DB read-only. Reads only the metadata: milliseconds whatever the size.
+    ///
+    /// # Errors
+    /// When the file is missing, not SQLite, not a tollgate DB, or of another schema version.
+    pub fn open(path: &Path) -> Result<Self, DbError> {
+        let sql = |what: &'static str| {
+            move |source| DbError::Sqlite {
+                path: path.to_owned(),
+                what,
+                source,
+            }
+        };
+        let metadata = fs_err::metadata(path).map_err(|source| DbError::Io {
+            path: path.to_owned(),
+            what: "opening the DB",
+            source,
+        })?;
+        let connection = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sql("opening"))?;
+        let invalid = |reason: String| DbError::Invalid {
+            path: path.to_owned(),
+            reason,
+        };
+        let meta: BTreeMap<String, String> = {
+            let mut statement = connection
+                .prepare("SELECT key, value FROM meta")
+                .map_err(|_| invalid("not a tollgate vulnerability DB (no metadata); build one with `tollgate db build`".into()))?;
+            let rows = statement
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+                .map_err(sql("reading metadata"))?;
+            rows.collect::<Result<_, _>>()
+                .map_err(sql("reading metadata"))?
+        };
+        let field = |key: &str| {
+            meta.get(key)
+                .cloned()
+                .ok_or_else(|| invalid(format!("metadata has no `{key}`")))
+        };
+        let schema_version: u32 = field("schema_version")?
+            .parse()
+            .map_err(|_| invalid("the schema version is not a number".into()))?;
+        if schema_version != SCHEMA_VERSION {
+            return Err(invalid(format!(
+                "schema version {schema_version}, this tollgate reads {SCHEMA_VERSION}: rebuild or update the DB"
+            )));
+        }
+        let number = |key: &str| -> Result<u64, DbError> {
+            field(key)?
+                .parse()
+                .map_err(|_| invalid(format!("metadata `{key}` is not a number")))
+        };
+        let sources = {
+            let mut statement = connection
+                .prepare("SELECT name, kind, location, date, records, not_mapped FROM sources ORDER BY id")
+                .map_err(sql("reading sources"))?;
+            let rows = statement
+                .query_map([], |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, Option<String>>(3)?,
+                        row.get::<_, i64>(4)?,
+                        row.get::<_, String>(5)?,
+                    ))
+                })
+                .map_err(sql("reading sources"))?;
+            let mut sources = Vec::new();
+            for row in rows {
+                let (name, kind, location, date, records, not_mapped) =
+                    row.map_err(sql("reading sources"))?;
+                sources.push(SourceInfo {
+                    name,
+                    kind: serde_json::from_value(serde_json::Value::String(kind.clone()))
+                        .map_err(|_| invalid(format!("unknown feed kind `{kind}`")))?,
+                    location,
+                    date,
+                    records: usize::try_from(records).unwrap_or(0),
+                    not_mapped: serde_json::from_str(&not_mapped).unwrap_or_default(),
+                });
+            }
+            sources
+        };
+        let info = DbInfo {
+            path: path.display().to_string(),
+            schema_version,
+            built_at: field("built_at")?,
+            built_by: field("built_by")?,
+            content_digest: field("content_digest")?,
+            advisories: number("advisories")?,
+            package_entries: number("package_entries")?,
+            size: metadata.len(),
+            sources,
+        };
+        Ok(Self {
+            connection,
+            path: path.to_owned(),
+            info,
+        })
+    }
+
+    /// What the DB holds.
+    #[must_use]
+    pub fn info(&self) -> &DbInfo {
+        &self.info
+    }
+
+    /// Every advisory that names (`ecosystem`, `name`) in an affected entry (withdrawn ones
+    /// included: the matcher skips them and can say so).
+    ///
+    /// # Errors
+    /// When the DB cannot be read or holds a document that is not an advisory.
+    pub fn advisories_for(&self, ecosystem: &str, name: &str) -> Result<Vec<Advisory>, DbError> {
+        let mut statement = self
+            .connection
+            .prepare_cached(
+                "SELECT a.advisory_id, a.document FROM packages p JOIN advisories a ON a.id = p.advisory
+                 WHERE p.ecosystem = ?1 AND p.name = ?2 ORDER BY a.id",
+            )
+            .map_err(self.sql("querying"))?;
+        let rows = statement
+            .query_map(
+                params![ecosystem, normalized_name(ecosystem, name)],
+                |row| Ok((row.get::<_, String>(0)?, row.get::<_, Vec<u8>>(1)?)),
+            )
+            .map_err(self.sql("querying"))?;
+        let mut advisories = Vec::new();
+        for row in rows {
+            let (id, compressed) = row.map_err(self.sql("reading an advisory"))?;
+            advisories.push(self.decode(&id, &compressed)?);
+        }
+        Ok(advisories)
+    }
+
+    /// The advisories stored under `id` (one per source that has it).
+    ///
+    /// # Errors
+    /// As [`Db::advisories_for`].
+    pub fn advisory(&self, id: &str) -> Result<Vec<Advisory>, DbError> {
+        let mut statement = self
+            .connection
+            .prepare_cached(
+                "SELECT advisory_id, document FROM advisories WHERE advisory_id = ?1 ORDER BY id",
+            )
+            .map_err(self.sql("querying"))?;
+        let found: Vec<(String, Vec<u8>)> = statement
+            .query_map(params![id], |row| Ok((row.get(0)?, row.get(1)?)))
+            .map_err(self.sql("querying"))?
+            .collect::<Result<_, _>>()
+            .map_err(self.sql("reading an advisory"))?;
+        found
+            .iter()
+            .map(|(id, compressed)| self.decode(id, compressed))
+            .collect()
+    }
+
+    /// Whether the DB has any entry for `ecosystem` (to tell "no advisories" from "no data").
+    ///
+    /// # Errors
+    /// When the DB cannot be read.
+    pub fn has_ecosystem(&self, ecosystem: &str) -> Result<bool, DbError> {
+        self.connection
+            .prepare_cached("SELECT 1 FROM packages WHERE ecosystem = ?1 LIMIT 1")
+            .map_err(self.sql("querying"))?
+            .query_row(params![ecosystem], |_| Ok(()))
+            .optional()
+            .map(|found| found.is_some())
+            .map_err(self.sql("querying"))
+    }
+
+    fn decode(&self, id: &str, compressed: &[u8]) -> Result<Advisory, DbError> {
+        let invalid = |reason: String| DbError::Invalid {
+            path: self.path.clone(),
+            reason: format!("advisory {id}: {reason}"),
+        };
+        let bytes = zstd::bulk::decompress(compressed, MAX_DOCUMENT)
+            .map_err(|error| invalid(format!("cannot decompress: {error}")))?;
+        serde_json::from_slice(&bytes).map_err(|error| invalid(format!("not an advisory: {error}")))
+    }
+
+    fn sql(&self, what: &'static str) -> impl Fn(rusqlite::Error) -> DbError + '_ {
+        move |source| DbError::Sqlite {
+            path: self.path.clone(),
+            what,
+            source,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pypi_names_are_normalised_as_pep_503_says() {
+        for name in ["Jinja2", "jinja2", "JINJA2"] {
+            assert_eq!(normalized_name("PyPI", name), "jinja2");
+        }
+        assert_eq!(normalized_name("PyPI", "zope.interface"), "zope-interface");
+        assert_eq!(normalized_name("PyPI", "Foo__Bar-._baz"), "foo-bar-baz");
+        assert_eq!(normalized_name("PyPI", "_leading"), "-leading");
+        assert_eq!(normalized_name("npm", "Foo_Bar"), "Foo_Bar");
+    }
+}

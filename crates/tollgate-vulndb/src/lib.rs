@@ -1,0 +1,11 @@
+//! The vulnerability DB: the advisory model (OSV 1.6), importers for the feeds tollgate reads
+//! (OSV, the Debian security tracker, Alpine secdb), and the on-disk DB that is built from them,
+//! opened in milliseconds and queried by (ecosystem, package name).
+
+pub mod advisory;
+pub mod db;
+pub mod import;
+
+pub use advisory::{Advisory, Affected, AffectedPackage, Event, Range, Severity};
+pub use db::{Db, DbError, DbInfo, build};
+pub use import::{FeedKind, ImportError, ImportLimits, Imported, SourceInfo, import};

@@ -20,6 +20,82 @@ pub(crate) enum Command {
     Inspect(InspectArgs),
     /// List every package in an image (OS and language), or write an SBOM.
     Sbom(SbomArgs),
+    /// Version ordering as each ecosystem's own tools do it.
+    Version(VersionArgs),
+    /// Build and describe the vulnerability DB.
+    Db(DbArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DbArgs {
+    #[command(subcommand)]
+    pub(crate) command: DbCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DbCommand {
+    /// Build a DB from advisory feeds: OSV zips, directories or files, Alpine secdb documents,
+    /// the Debian security tracker JSON.
+    Build(DbBuildArgs),
+    /// Show a DB's schema, build time, content digest and sources.
+    Info(DbInfoArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DbBuildArgs {
+    /// A feed file or a directory of them (repeatable).
+    #[arg(long = "from", required = true, value_name = "PATH")]
+    pub(crate) from: Vec<std::path::PathBuf>,
+
+    /// Where to write the DB (default: the DB `scan` uses, see `db info`).
+    #[arg(long, short)]
+    pub(crate) output: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DbInfoArgs {
+    /// The DB (default: $TOLLGATE_DB, else tollgate.db in the tollgate cache directory).
+    #[arg(long, env = "TOLLGATE_DB")]
+    pub(crate) db: Option<std::path::PathBuf>,
+
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = Format::Table)]
+    pub(crate) format: Format,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VersionArgs {
+    #[command(subcommand)]
+    pub(crate) command: VersionCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum VersionCommand {
+    /// Print `<`, `=`, `>` or `invalid` for two versions of an ecosystem (deb, rpm, apk, pep440,
+    /// semver, cargo, go, maven, gem, nuget, composer).
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompareArgs {
+    /// Read `a<TAB>b` lines on stdin and write one result per line.
+    #[arg(long, conflicts_with_all = ["explain", "a", "b"])]
+    pub(crate) batch: bool,
+
+    /// Also show how each version was parsed.
+    #[arg(long)]
+    pub(crate) explain: bool,
+
+    /// The ecosystem whose rules apply.
+    pub(crate) ecosystem: tollgate_version::Ecosystem,
+
+    /// The first version.
+    #[arg(required_unless_present = "batch", allow_hyphen_values = true)]
+    pub(crate) a: Option<String>,
+
+    /// The second version.
+    #[arg(required_unless_present = "batch", allow_hyphen_values = true)]
+    pub(crate) b: Option<String>,
 }
 
 #[derive(Debug, Args)]

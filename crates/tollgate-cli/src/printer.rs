@@ -20,6 +20,11 @@ impl Printer {
         AutoStream::auto(std::io::stdout().lock())
     }
 
+    /// Whether `--quiet` asked for results and errors only.
+    pub(crate) fn is_quiet(&self) -> bool {
+        self.quiet
+    }
+
     /// Whether progress bars should be drawn: stderr is a terminal and not `--quiet`.
     pub(crate) fn wants_progress(&self) -> bool {
         !self.quiet && std::io::stderr().is_terminal()

@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod buildah;
 pub mod builder;
 pub mod registry;
 

@@ -112,7 +112,9 @@ impl fmt::Display for Ecosystem {
 
 /// A name that is not one of [`Ecosystem::ALL`].
 #[derive(Debug, thiserror::Error)]
-#[error("unknown version ecosystem `{0}`: use one of deb, rpm, apk, pep440, semver, cargo, go, maven, gem, nuget, composer")]
+#[error(
+    "unknown version ecosystem `{0}`: use one of deb, rpm, apk, pep440, semver, cargo, go, maven, gem, nuget, composer"
+)]
 pub struct UnknownEcosystem(pub String);
 
 impl FromStr for Ecosystem {
@@ -154,7 +156,10 @@ fn compare_as<V: EcosystemVersion>(
     Ok(parse_as::<V>(ecosystem, a)?.cmp(&parse_as::<V>(ecosystem, b)?))
 }
 
-fn explain_as<V: EcosystemVersion>(ecosystem: Ecosystem, text: &str) -> Result<String, InvalidVersion> {
+fn explain_as<V: EcosystemVersion>(
+    ecosystem: Ecosystem,
+    text: &str,
+) -> Result<String, InvalidVersion> {
     parse_as::<V>(ecosystem, text).map(|version| version.explain())
 }
 

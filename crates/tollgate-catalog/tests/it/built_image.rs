@@ -4,84 +4,24 @@
 //! The truth is `dpkg-query -W` and `pip list --path` run inside the image, and `npm ls --all`.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 use std::process::Command;
 
 use tollgate_catalog::{Ecosystem, inventory};
 use tollgate_oci::{Image, OpenOptions, Target};
+use tollgate_test::buildah::{Buildah, run, work_dir};
 use tollgate_test::{shared_or_skip, tool_or_skip};
-
-fn run(command: &mut Command) -> String {
-    let output = command.output().unwrap();
-    assert!(
-        output.status.success(),
-        "{command:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
-
-struct Buildah<'a> {
-    root: &'a Path,
-}
-
-impl Buildah<'_> {
-    fn command(&self) -> Command {
-        let mut command = Command::new("buildah");
-        command
-            .arg("--root")
-            .arg(self.root.join("root"))
-            .arg("--runroot")
-            .arg(self.root.join("runroot"))
-            .args(["--storage-driver", "vfs"]);
-        command
-    }
-
-    /// `buildah run` as root, with the host's CA bundle at /mnt/ca.crt (a TLS-intercepting proxy
-    /// may sit between us and PyPI) and the host network.
-    fn run(&self, container: &str, script: &str) -> String {
-        run(self
-            .command()
-            .args(["run", "--isolation", "chroot", "--user", "root"])
-            .args([
-                "-v",
-                "/etc/ssl/certs/ca-certificates.crt:/mnt/ca.crt:ro",
-                "-e",
-                "PIP_CERT=/mnt/ca.crt",
-            ])
-            .args([container, "--", "sh", "-c", script]))
-    }
-}
 
 #[test]
 fn image_built_with_pip_and_npm_matches_native_tools() {
     let shared = shared_or_skip!("images/debian-bookworm-app");
     tool_or_skip!("buildah");
     tool_or_skip!("npm");
-    // buildah turns the layout's path into an image name, which must be lowercase without a
-    // leading dot: no random tempdir suffix.
-    let work = tempfile::Builder::new()
-        .prefix(&format!("tollgate-built-{}", std::process::id()))
-        .rand_bytes(0)
-        .tempdir()
-        .unwrap();
+    let work = work_dir("built");
     let base = work.path().join("base");
     run(Command::new("cp").arg("-r").arg(&shared).arg(&base));
     run(Command::new("chmod").args(["-R", "u+w"]).arg(&base));
-    let buildah = Buildah { root: work.path() };
-    let container = run(buildah
-        .command()
-        .args([
-            "from",
-            "--quiet",
-            "--pull-never",
-            "--name",
-            "tollgate-built",
-        ])
-        .arg(format!("oci:{}:1.0", base.display())))
-    .trim()
-    .to_owned();
+    let buildah = Buildah::new(work.path());
+    let container = buildah.from(&format!("oci:{}:1.0", base.display()), "tollgate-built");
 
     // A pip layer: two new packages, and one from a lower layer removed (a whiteout).
     buildah.run(
@@ -119,10 +59,7 @@ fn image_built_with_pip_and_npm_matches_native_tools() {
         .arg("/app"));
 
     let output = work.path().join("built");
-    run(buildah
-        .command()
-        .args(["commit", "--quiet", &container])
-        .arg(format!("oci:{}:1.0", output.display())));
+    buildah.commit(&container, &output, "1.0");
 
     // The native tools' view, from inside the image.
     let dpkg: BTreeSet<(String, String)> = buildah
@@ -206,7 +143,7 @@ fn image_built_with_pip_and_npm_matches_native_tools() {
             .filter(|p| p.ecosystem == Ecosystem::Deb)
             .all(|p| p.layer_index < new_layer)
     );
-    run(buildah.command().args(["rm", &container]));
+    buildah.remove(&container);
 }
 
 /// `npm ls --all --json`: a tree of `dependencies` with `version`; deduplicated entries appear

@@ -2,4 +2,6 @@
 //! pairs, and the ordering properties on generated input.
 #![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
 
+mod deb_rpm_apk;
+mod pep440_semver_go;
 mod properties;

@@ -1,0 +1,152 @@
+//! `tollgate db build` and `tollgate db info`.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use tollgate_vulndb::db::BuildOptions;
+use tollgate_vulndb::{Db, DbInfo, ImportLimits};
+
+use crate::args::{DbArgs, DbBuildArgs, DbCommand, DbInfoArgs, Format};
+use crate::printer::Printer;
+
+pub(crate) fn run(args: &DbArgs, printer: &Printer) -> anyhow::Result<ExitCode> {
+    match &args.command {
+        DbCommand::Build(args) => build(args, printer),
+        DbCommand::Info(args) => info(args, printer),
+    }
+}
+
+/// The DB `scan` reads when none is given: `$TOLLGATE_DB`, else `tollgate.db` in
+/// `$XDG_CACHE_HOME/tollgate` (`~/.cache/tollgate`).
+pub(crate) fn default_db_path() -> PathBuf {
+    if let Some(path) = std::env::var_os("TOLLGATE_DB") {
+        return PathBuf::from(path);
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    cache.join("tollgate").join("tollgate.db")
+}
+
+fn build(args: &DbBuildArgs, printer: &Printer) -> anyhow::Result<ExitCode> {
+    let output = args.output.clone().unwrap_or_else(default_db_path);
+    if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs_err::create_dir_all(parent)?;
+    }
+    let limits = ImportLimits::default();
+    let mut imported = Vec::new();
+    for path in &args.from {
+        let feeds = tollgate_vulndb::import(path, &limits)
+            .with_context(|| format!("failed to import `{}`", path.display()))?;
+        if feeds.is_empty() {
+            anyhow::bail!(
+                "`{}` holds no advisory feed (OSV zips or JSON, Alpine secdb, Debian tracker JSON)",
+                path.display()
+            );
+        }
+        imported.extend(feeds);
+    }
+    let options = BuildOptions {
+        built_at: crate::time::created_timestamp(),
+        built_by: format!("tollgate {}", env!("CARGO_PKG_VERSION")),
+    };
+    let info = tollgate_vulndb::build(&imported, &output, &options)
+        .with_context(|| format!("failed to build the DB `{}`", output.display()))?;
+    let mut out = printer.stdout();
+    if !printer.is_quiet() {
+        writeln!(
+            out,
+            "built {} ({} advisories from {} sources, {}, {})",
+            info.path,
+            info.advisories,
+            info.sources.len(),
+            human_size(info.size),
+            info.content_digest
+        )?;
+        for source in info.sources.iter().filter(|s| !s.not_mapped.is_empty()) {
+            writeln!(
+                out,
+                "  {}: {} notes on what could not be mapped (see `tollgate db info --format json`)",
+                source.name,
+                source.not_mapped.len()
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn info(args: &DbInfoArgs, printer: &Printer) -> anyhow::Result<ExitCode> {
+    let path = args.db.clone().unwrap_or_else(default_db_path);
+    let db = Db::open(&path).with_context(|| {
+        format!(
+            "cannot open the vulnerability DB `{}`; build one with `tollgate db build --from <feeds>`",
+            path.display()
+        )
+    })?;
+    let mut out = printer.stdout();
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, db.info())?;
+            writeln!(out)?;
+        }
+        Format::Table => write_info(&mut out, db.info(), printer.colours())?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_info(out: &mut dyn Write, info: &DbInfo, colours: bool) -> anyhow::Result<()> {
+    for (label, value) in [
+        ("path", info.path.clone()),
+        ("schema", info.schema_version.to_string()),
+        ("built", format!("{} by {}", info.built_at, info.built_by)),
+        ("digest", info.content_digest.clone()),
+        ("size", human_size(info.size)),
+        ("advisories", info.advisories.to_string()),
+        ("package entries", info.package_entries.to_string()),
+    ] {
+        writeln!(out, "{label:<16}{value}")?;
+    }
+    writeln!(out, "sources")?;
+    let rows: Vec<[String; 5]> = info
+        .sources
+        .iter()
+        .map(|source| {
+            [
+                source.name.clone(),
+                serde_json::to_value(source.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                source.date.clone().unwrap_or_else(|| "-".into()),
+                source.records.to_string(),
+                source.not_mapped.len().to_string(),
+            ]
+        })
+        .collect();
+    crate::table::write_table(
+        out,
+        ["NAME", "KIND", "DATE", "ADVISORIES", "NOT MAPPED"],
+        &rows,
+        colours,
+    )?;
+    Ok(())
+}
+
+fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}

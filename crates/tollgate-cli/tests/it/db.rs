@@ -1,0 +1,107 @@
+//! `tollgate db build` and `tollgate db info` on the real feeds.
+
+use std::process::{Command, Output};
+
+fn tollgate(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("SOURCE_DATE_EPOCH", "1795436800")
+        .env_remove("TOLLGATE_DB")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn build_then_info() {
+    let Some(secdb) = tollgate_test::shared("data/alpine-secdb/v3.10") else {
+        return;
+    };
+    let Some(crates) = tollgate_test::shared("data/osv/crates.io/all.zip") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sub/tollgate.db");
+    let db = db.to_str().unwrap();
+    let output = tollgate(&[
+        "db",
+        "build",
+        "--from",
+        secdb.to_str().unwrap(),
+        "--from",
+        crates.to_str().unwrap(),
+        "-o",
+        db,
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.starts_with(&format!("built {db} (")), "{stdout}");
+    assert!(stdout.contains("from 3 sources"), "{stdout}");
+
+    let output = tollgate(&["db", "info", "--db", db, "--format", "json"]);
+    assert!(output.status.success());
+    let info: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(info["schema_version"], 1);
+    assert_eq!(info["built_at"], "2026-11-23T12:26:40Z");
+    assert!(
+        info["content_digest"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha256:")
+    );
+    let names: Vec<&str> = info["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "alpine-secdb:v3.10/community",
+            "alpine-secdb:v3.10/main",
+            "osv:crates.io"
+        ]
+    );
+    assert_eq!(info["sources"][2]["records"], 1205);
+
+    let output = tollgate(&["db", "info", "--db", db]);
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(table.contains("osv:crates.io"), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("schema") && l.ends_with('1')),
+        "{table}"
+    );
+}
+
+#[test]
+fn bad_input_is_one_line_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_feed = dir.path().join("notes.json");
+    fs_err::write(&not_a_feed, br#"{"hello": "world"}"#).unwrap();
+    let db = dir.path().join("x.db");
+    let output = tollgate(&[
+        "db",
+        "build",
+        "--from",
+        not_a_feed.to_str().unwrap(),
+        "-o",
+        db.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("notes.json"), "{stderr}");
+    assert!(stderr.contains("not an OSV advisory"), "{stderr}");
+    assert!(!db.exists(), "no partial DB");
+
+    let output = tollgate(&["db", "info", "--db", db.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("tollgate db build"), "{stderr}");
+}

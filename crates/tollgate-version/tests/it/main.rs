@@ -3,5 +3,6 @@
 #![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
 
 mod deb_rpm_apk;
+mod maven_gem_nuget_composer;
 mod pep440_semver_go;
 mod properties;

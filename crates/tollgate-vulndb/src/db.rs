@@ -117,8 +117,7 @@ pub fn normalized_name(ecosystem: &str, name: &str) -> String {
     }
 }
 
-/// Build a DB at `output` from imported feeds: written to a temporary file beside it and
-/// renamed into place only when complete, so a failed build leaves any previous DB untouched.
+/// Build a DB at `output` from feeds already in memory (see [`DbBuilder`] for streaming).
 ///
 /// # Errors
 /// When writing fails.
@@ -127,23 +126,52 @@ pub fn build(
     output: &Path,
     options: &BuildOptions,
 ) -> Result<DbInfo, DbError> {
-    let dir = output
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let io = |what: &'static str| {
-        move |source| DbError::Io {
-            path: output.to_owned(),
-            what,
-            source,
+    let mut builder = DbBuilder::create(output)?;
+    for feed in imported {
+        builder.begin_source();
+        for item in &feed.advisories {
+            builder.add(&item.advisory, &item.document)?;
         }
-    };
-    let temporary = tempfile::Builder::new()
-        .prefix(".tollgate-db-")
-        .tempfile_in(dir)
-        .map_err(io("creating a temporary file beside it"))?
-        .into_temp_path();
-    {
+        builder.end_source(feed.source.clone())?;
+    }
+    builder.finish(options)
+}
+
+/// Builds a DB one advisory at a time (it holds none in memory), into a temporary file beside
+/// the output that is renamed into place only by [`DbBuilder::finish`]: a failed or abandoned
+/// build leaves any previous DB untouched.
+pub struct DbBuilder {
+    output: PathBuf,
+    temporary: tempfile::TempPath,
+    connection: Connection,
+    source_id: i64,
+    next_advisory: i64,
+    package_entries: u64,
+    /// The current source's running digest, to notice the same feed read twice.
+    source_digest: Sha256,
+    /// (kind, name, records, digest) → source id, of the sources kept.
+    seen: BTreeMap<(String, String, usize, Vec<u8>), i64>,
+}
+
+impl DbBuilder {
+    /// Start a DB at `output`.
+    ///
+    /// # Errors
+    /// When the temporary file cannot be created beside `output`.
+    pub fn create(output: &Path) -> Result<Self, DbError> {
+        let dir = output
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let temporary = tempfile::Builder::new()
+            .prefix(".tollgate-db-")
+            .tempfile_in(dir)
+            .map_err(|source| DbError::Io {
+                path: output.to_owned(),
+                what: "creating a temporary file beside it",
+                source,
+            })?
+            .into_temp_path();
         let sql = |what: &'static str| {
             move |source| DbError::Sqlite {
                 path: output.to_owned(),
@@ -151,7 +179,7 @@ pub fn build(
                 source,
             }
         };
-        let mut connection = Connection::open(&temporary).map_err(sql("creating"))?;
+        let connection = Connection::open(&temporary).map_err(sql("creating"))?;
         connection
             .execute_batch(
                 "PRAGMA journal_mode = OFF;
@@ -164,117 +192,272 @@ pub fn build(
                      advisory_id TEXT NOT NULL, modified TEXT NOT NULL, withdrawn INTEGER NOT NULL,
                      document BLOB NOT NULL);
                  CREATE TABLE packages (ecosystem TEXT NOT NULL, name TEXT NOT NULL, advisory INTEGER NOT NULL,
-                     PRIMARY KEY (ecosystem, name, advisory)) WITHOUT ROWID;",
+                     PRIMARY KEY (ecosystem, name, advisory)) WITHOUT ROWID;
+                 BEGIN;",
             )
             .map_err(sql("creating the tables"))?;
-        let transaction = connection.transaction().map_err(sql("starting"))?;
-        let mut digest = Sha256::new();
-        digest.update(format!("tollgate-db/{SCHEMA_VERSION}\n"));
-        let mut advisories = 0u64;
-        let mut package_entries = 0u64;
-        {
-            let mut insert_source = transaction
-                .prepare("INSERT INTO sources (id, name, kind, location, date, records, not_mapped) VALUES (?, ?, ?, ?, ?, ?, ?)")
-                .map_err(sql("preparing"))?;
-            let mut insert_advisory = transaction
-                .prepare("INSERT INTO advisories (id, source, advisory_id, modified, withdrawn, document) VALUES (?, ?, ?, ?, ?, ?)")
-                .map_err(sql("preparing"))?;
-            let mut insert_package = transaction
-                .prepare(
+        Ok(Self {
+            output: output.to_owned(),
+            temporary,
+            connection,
+            source_id: -1,
+            next_advisory: 0,
+            package_entries: 0,
+            source_digest: Sha256::new(),
+            seen: BTreeMap::new(),
+        })
+    }
+
+    fn sql(&self, what: &'static str) -> impl Fn(rusqlite::Error) -> DbError + '_ {
+        move |source| DbError::Sqlite {
+            path: self.output.clone(),
+            what,
+            source,
+        }
+    }
+
+    /// How many sources have begun (to tell a path that held no feed).
+    #[must_use]
+    pub fn sources_begun(&self) -> i64 {
+        self.source_id + 1
+    }
+
+    /// A source starts.
+    pub fn begin_source(&mut self) {
+        self.source_id += 1;
+        self.source_digest = Sha256::new();
+    }
+
+    /// One advisory of the current source, with the JSON stored for it.
+    ///
+    /// # Errors
+    /// When writing fails.
+    pub fn add(&mut self, advisory: &Advisory, document: &[u8]) -> Result<(), DbError> {
+        self.source_digest
+            .update((document.len() as u64).to_le_bytes());
+        self.source_digest.update(document);
+        let compressed =
+            zstd::bulk::compress(document, ZSTD_LEVEL).map_err(|source| DbError::Io {
+                path: self.output.clone(),
+                what: "compressing an advisory",
+                source,
+            })?;
+        let row = self.next_advisory;
+        self.next_advisory += 1;
+        self.connection
+            .prepare_cached("INSERT INTO advisories (id, source, advisory_id, modified, withdrawn, document) VALUES (?, ?, ?, ?, ?, ?)")
+            .and_then(|mut insert| {
+                insert.execute(params![
+                    row,
+                    self.source_id,
+                    advisory.id,
+                    advisory.modified,
+                    advisory.withdrawn.is_some(),
+                    compressed
+                ])
+            })
+            .map_err(self.sql("writing an advisory"))?;
+        for package in advisory.affected.iter().filter_map(|a| a.package.as_ref()) {
+            let added = self
+                .connection
+                .prepare_cached(
                     "INSERT OR IGNORE INTO packages (ecosystem, name, advisory) VALUES (?, ?, ?)",
                 )
-                .map_err(sql("preparing"))?;
-            for (source_index, feed) in imported.iter().enumerate() {
-                let source = &feed.source;
-                let kind = serde_json::to_value(source.kind)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default();
-                let not_mapped = serde_json::to_string(&source.not_mapped).unwrap_or_default();
-                insert_source
-                    .execute(params![
-                        source_index as i64,
-                        source.name,
-                        kind,
-                        source.location,
-                        source.date,
-                        source.records as i64,
-                        not_mapped
+                .and_then(|mut insert| {
+                    insert.execute(params![
+                        package.ecosystem,
+                        normalized_name(&package.ecosystem, &package.name),
+                        row
                     ])
-                    .map_err(sql("writing a source"))?;
-                digest.update(format!(
-                    "source\0{}\0{kind}\0{}\0{}\n",
-                    source.name,
-                    source.date.as_deref().unwrap_or(""),
-                    source.records
-                ));
-                // A fixed order, whatever the order of the feed's files.
-                let mut ordered: Vec<&crate::import::ImportedAdvisory> =
-                    feed.advisories.iter().collect();
-                ordered.sort_by(|a, b| a.advisory.id.cmp(&b.advisory.id));
-                for item in ordered {
-                    let advisory = &item.advisory;
-                    digest.update(advisory.id.as_bytes());
-                    digest.update([0]);
-                    digest.update((item.document.len() as u64).to_le_bytes());
-                    digest.update(&item.document);
-                    let compressed = zstd::bulk::compress(&item.document, ZSTD_LEVEL)
-                        .map_err(io("compressing an advisory"))?;
-                    let row = advisories as i64;
-                    insert_advisory
-                        .execute(params![
-                            row,
-                            source_index as i64,
-                            advisory.id,
-                            advisory.modified,
-                            advisory.withdrawn.is_some(),
-                            compressed
-                        ])
-                        .map_err(sql("writing an advisory"))?;
-                    advisories += 1;
-                    for package in advisory.affected.iter().filter_map(|a| a.package.as_ref()) {
-                        package_entries += insert_package
-                            .execute(params![
-                                package.ecosystem,
-                                normalized_name(&package.ecosystem, &package.name),
-                                row
-                            ])
-                            .map_err(sql("writing the package index"))?
-                            as u64;
-                    }
-                }
-            }
-            let content_digest = format!("sha256:{}", hex::encode(digest.finalize()));
-            let mut insert_meta = transaction
-                .prepare("INSERT INTO meta (key, value) VALUES (?, ?)")
-                .map_err(sql("preparing"))?;
-            for (key, value) in [
-                ("schema_version", SCHEMA_VERSION.to_string()),
-                ("built_at", options.built_at.clone()),
-                ("built_by", options.built_by.clone()),
-                ("content_digest", content_digest),
-                ("advisories", advisories.to_string()),
-                ("package_entries", package_entries.to_string()),
-            ] {
-                insert_meta
-                    .execute(params![key, value])
-                    .map_err(sql("writing metadata"))?;
-            }
+                })
+                .map_err(self.sql("writing the package index"))?;
+            self.package_entries += added as u64;
         }
-        transaction.commit().map_err(sql("committing"))?;
-        connection
-            .execute_batch("VACUUM;")
-            .map_err(sql("compacting"))?;
+        Ok(())
+    }
+
+    /// The current source ends. A source identical to one already built in (the same feed
+    /// given twice, as alpine-secdb's YAML and JSON twins) is taken out again and noted on the
+    /// first.
+    ///
+    /// # Errors
+    /// When writing fails.
+    pub fn end_source(&mut self, source: SourceInfo) -> Result<(), DbError> {
+        let digest = std::mem::take(&mut self.source_digest).finalize().to_vec();
+        let kind = kind_name(source.kind);
+        let key = (kind.clone(), source.name.clone(), source.records, digest);
+        if let Some(&kept) = self.seen.get(&key)
+            && crate::import::may_have_twin(&source)
+        {
+            self.connection
+                .execute("DELETE FROM packages WHERE advisory IN (SELECT id FROM advisories WHERE source = ?1)", params![self.source_id])
+                .and_then(|_| self.connection.execute("DELETE FROM advisories WHERE source = ?1", params![self.source_id]))
+                .map_err(self.sql("removing a repeated feed"))?;
+            let notes: String = self
+                .connection
+                .query_row(
+                    "SELECT not_mapped FROM sources WHERE id = ?1",
+                    params![kept],
+                    |row| row.get(0),
+                )
+                .map_err(self.sql("reading a source"))?;
+            let mut notes: Vec<String> = serde_json::from_str(&notes).unwrap_or_default();
+            notes.push(crate::import::twin_note(&source));
+            self.connection
+                .execute(
+                    "UPDATE sources SET not_mapped = ?1 WHERE id = ?2",
+                    params![serde_json::to_string(&notes).unwrap_or_default(), kept],
+                )
+                .map_err(self.sql("writing a source"))?;
+            return Ok(());
+        }
+        self.seen.insert(key, self.source_id);
+        let not_mapped = serde_json::to_string(&source.not_mapped).unwrap_or_default();
+        self.connection
+            .execute(
+                "INSERT INTO sources (id, name, kind, location, date, records, not_mapped) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                params![
+                    self.source_id,
+                    source.name,
+                    kind,
+                    source.location,
+                    source.date,
+                    source.records as i64,
+                    not_mapped
+                ],
+            )
+            .map_err(self.sql("writing a source"))?;
+        Ok(())
+    }
+
+    /// Write the metadata, compact, and move the DB into place.
+    ///
+    /// # Errors
+    /// When writing fails.
+    pub fn finish(self, options: &BuildOptions) -> Result<DbInfo, DbError> {
+        let content_digest = self.content_digest()?;
+        let advisories: i64 = self
+            .connection
+            .query_row("SELECT count(*) FROM advisories", [], |row| row.get(0))
+            .map_err(self.sql("counting"))?;
+        let package_entries: i64 = self
+            .connection
+            .query_row("SELECT count(*) FROM packages", [], |row| row.get(0))
+            .map_err(self.sql("counting"))?;
+        for (key, value) in [
+            ("schema_version", SCHEMA_VERSION.to_string()),
+            ("built_at", options.built_at.clone()),
+            ("built_by", options.built_by.clone()),
+            ("content_digest", content_digest),
+            ("advisories", advisories.to_string()),
+            ("package_entries", package_entries.to_string()),
+        ] {
+            self.connection
+                .execute(
+                    "INSERT INTO meta (key, value) VALUES (?, ?)",
+                    params![key, value],
+                )
+                .map_err(self.sql("writing metadata"))?;
+        }
+        self.connection
+            .execute_batch("COMMIT; VACUUM;")
+            .map_err(self.sql("compacting"))?;
+        let Self {
+            output,
+            temporary,
+            connection,
+            ..
+        } = self;
         connection.close().map_err(|(_, source)| DbError::Sqlite {
-            path: output.to_owned(),
+            path: output.clone(),
             what: "closing",
             source,
         })?;
+        temporary.persist(&output).map_err(|error| DbError::Io {
+            path: output.clone(),
+            what: "moving the finished DB into place",
+            source: error.error,
+        })?;
+        Ok(Db::open(&output)?.info)
     }
-    temporary
-        .persist(output)
-        .map_err(|error| io("moving the finished DB into place")(error.error))?;
-    Ok(Db::open(output)?.info)
+
+    /// The digest of the data: sources in order, each one's documents by advisory id (see the
+    /// module docs), read back from the DB so that no document is held in memory.
+    fn content_digest(&self) -> Result<String, DbError> {
+        let mut digest = Sha256::new();
+        digest.update(format!("tollgate-db/{SCHEMA_VERSION}\n"));
+        let mut sources = self
+            .connection
+            .prepare("SELECT id, name, kind, date, records FROM sources ORDER BY id")
+            .map_err(self.sql("reading sources"))?;
+        let rows: Vec<(i64, String, String, Option<String>, i64)> = sources
+            .query_map([], |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                ))
+            })
+            .and_then(Iterator::collect)
+            .map_err(self.sql("reading sources"))?;
+        let mut documents = self
+            .connection
+            .prepare("SELECT advisory_id, document FROM advisories WHERE source = ?1 ORDER BY advisory_id, id")
+            .map_err(self.sql("reading advisories"))?;
+        for (id, name, kind, date, records) in rows {
+            digest.update(format!(
+                "source\0{name}\0{kind}\0{}\0{records}\n",
+                date.as_deref().unwrap_or("")
+            ));
+            let mut rows = documents
+                .query(params![id])
+                .map_err(self.sql("reading advisories"))?;
+            while let Some(row) = rows.next().map_err(self.sql("reading advisories"))? {
+                let advisory_id: String = row.get(0).map_err(self.sql("reading advisories"))?;
+                let compressed: Vec<u8> = row.get(1).map_err(self.sql("reading advisories"))?;
+                let document =
+                    zstd::bulk::decompress(&compressed, MAX_DOCUMENT).map_err(|source| {
+                        DbError::Io {
+                            path: self.output.clone(),
+                            what: "re-reading an advisory",
+                            source,
+                        }
+                    })?;
+                digest.update(advisory_id.as_bytes());
+                digest.update([0]);
+                digest.update((document.len() as u64).to_le_bytes());
+                digest.update(&document);
+            }
+        }
+        Ok(format!("sha256:{}", hex::encode(digest.finalize())))
+    }
+}
+
+impl crate::import::Sink for DbBuilder {
+    fn begin(&mut self) -> Result<(), crate::import::BuildError> {
+        self.begin_source();
+        Ok(())
+    }
+
+    fn advisory(
+        &mut self,
+        item: crate::import::ImportedAdvisory,
+    ) -> Result<(), crate::import::BuildError> {
+        Ok(self.add(&item.advisory, &item.document)?)
+    }
+
+    fn end(&mut self, source: SourceInfo) -> Result<(), crate::import::BuildError> {
+        Ok(self.end_source(source)?)
+    }
+}
+
+fn kind_name(kind: crate::import::FeedKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// An open DB.

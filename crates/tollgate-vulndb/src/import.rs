@@ -120,79 +120,181 @@ impl Default for ImportLimits {
     }
 }
 
-/// Import every feed at `path` (a file or a directory).
+/// Where imported advisories go, one source at a time: `begin`, every advisory, `end` with
+/// what the source held. The DB builder is one (nothing is held in memory but the advisory at
+/// hand); [`import`] collects into memory.
+pub trait Sink {
+    /// A source starts.
+    ///
+    /// # Errors
+    /// When the sink cannot take it.
+    fn begin(&mut self) -> Result<(), BuildError>;
+    /// One advisory of the current source.
+    ///
+    /// # Errors
+    /// When the sink cannot take it.
+    fn advisory(&mut self, advisory: ImportedAdvisory) -> Result<(), BuildError>;
+    /// The current source ends.
+    ///
+    /// # Errors
+    /// When the sink cannot take it.
+    fn end(&mut self, source: SourceInfo) -> Result<(), BuildError>;
+}
+
+/// An import into a DB failed: reading a feed, or writing the DB.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// A feed could not be imported.
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    /// The DB could not be written.
+    #[error(transparent)]
+    Db(#[from] crate::db::DbError),
+}
+
+/// Collects feeds in memory.
+#[derive(Default)]
+struct Collect {
+    feeds: Vec<Imported>,
+    current: Vec<ImportedAdvisory>,
+}
+
+impl Sink for Collect {
+    fn begin(&mut self) -> Result<(), BuildError> {
+        self.current.clear();
+        Ok(())
+    }
+
+    fn advisory(&mut self, advisory: ImportedAdvisory) -> Result<(), BuildError> {
+        self.current.push(advisory);
+        Ok(())
+    }
+
+    fn end(&mut self, source: SourceInfo) -> Result<(), BuildError> {
+        let advisories = std::mem::take(&mut self.current);
+        // The same feed twice (alpine-secdb ships each document as YAML and as JSON) is kept
+        // once.
+        let twin = self.feeds.iter_mut().find(|kept| {
+            may_have_twin(&source)
+                && kept.source.kind == source.kind
+                && kept.source.name == source.name
+                && kept.advisories.len() == advisories.len()
+                && kept
+                    .advisories
+                    .iter()
+                    .zip(&advisories)
+                    .all(|(a, b)| a.document == b.document)
+        });
+        match twin {
+            Some(kept) => kept.source.not_mapped.push(twin_note(&source)),
+            None => self.feeds.push(Imported { source, advisories }),
+        }
+        Ok(())
+    }
+}
+
+/// The name of the pseudo-source that lists the files of a directory that were not feeds.
+pub(crate) const SKIPPED: &str = "skipped";
+
+/// Whether a later source identical to `source` is the same feed given twice (not for the
+/// lists of skipped files, which say nothing about feeds).
+pub(crate) fn may_have_twin(source: &SourceInfo) -> bool {
+    source.name != SKIPPED
+}
+
+/// The note on a source that a later, identical one was not read again.
+pub(crate) fn twin_note(twin: &SourceInfo) -> String {
+    format!("{}: the same feed as this one, read once", twin.location)
+}
+
+/// Import every feed at `path` (a file or a directory) into memory. For a DB, use
+/// [`import_into`] with a [`crate::db::DbBuilder`], which holds one advisory at a time.
+///
+/// # Errors
+/// As [`import_into`].
+pub fn import(path: &Path, limits: &ImportLimits) -> Result<Vec<Imported>, ImportError> {
+    let mut collect = Collect::default();
+    match import_into(path, limits, &mut collect) {
+        Ok(()) => Ok(collect.feeds),
+        Err(BuildError::Import(error)) => Err(error),
+        // Collecting never fails.
+        Err(BuildError::Db(error)) => Err(ImportError::Malformed {
+            path: path.display().to_string(),
+            reason: error.to_string(),
+        }),
+    }
+}
+
+/// Import every feed at `path` into `sink`, one source after another.
 ///
 /// # Errors
 /// When the path cannot be read, or a file given directly (not found in a directory walk) is not
-/// a feed, or any feed file is malformed.
-pub fn import(path: &Path, limits: &ImportLimits) -> Result<Vec<Imported>, ImportError> {
+/// a feed, or any feed file is malformed, or the sink fails.
+pub fn import_into(
+    path: &Path,
+    limits: &ImportLimits,
+    sink: &mut dyn Sink,
+) -> Result<(), BuildError> {
     let metadata = fs_err::metadata(path).map_err(|source| read_error(path, source))?;
     if !metadata.is_dir() {
-        return match import_file(path, limits)? {
-            Some(imported) => Ok(imported),
-            None => Err(ImportError::Malformed {
+        return if import_file(path, limits, sink)? {
+            Ok(())
+        } else {
+            Err(ImportError::Malformed {
                 path: path.display().to_string(),
                 reason: "not an OSV advisory or zip, an Alpine secdb document or the Debian \
                          security tracker JSON"
                     .to_owned(),
-            }),
+            }
+            .into())
         };
     }
     let mut files = Vec::new();
     collect_files(path, &mut files)?;
     files.sort();
-    let mut imported = Vec::new();
-    let mut loose_osv = Vec::new();
-    let mut skipped = Vec::new();
-    for file in &files {
-        // Loose OSV JSON files of one directory form one source.
-        if is_json(file)
-            && let Some(advisory) = osv::read_loose(file, limits)?
+    // Loose OSV JSON files of one directory form one source, read first.
+    let mut loose = osv::Summary::default();
+    let mut others = Vec::new();
+    let mut begun = false;
+    for file in files {
+        if is_json(&file)
+            && let Some(item) = osv::read_loose(&file, limits)?
         {
-            loose_osv.push(advisory);
-            continue;
-        }
-        match import_file(file, limits)? {
-            Some(found) => imported.extend(found),
-            None => skipped.push(file.display().to_string()),
-        }
-    }
-    if !loose_osv.is_empty() {
-        imported.push(osv::source_of_loose(path, loose_osv));
-    }
-    // The same feed twice (alpine-secdb ships each document as YAML and as JSON) is read once.
-    let mut unique: Vec<Imported> = Vec::with_capacity(imported.len());
-    for feed in imported {
-        let twin = unique.iter().position(|kept| {
-            kept.source.kind == feed.source.kind
-                && kept.source.name == feed.source.name
-                && kept.advisories.len() == feed.advisories.len()
-                && kept
-                    .advisories
-                    .iter()
-                    .zip(&feed.advisories)
-                    .all(|(a, b)| a.advisory == b.advisory)
-        });
-        match twin {
-            Some(index) => {
-                let note = format!(
-                    "{}: the same feed as this one, read once",
-                    feed.source.location
-                );
-                unique[index].source.not_mapped.push(note);
+            if !begun {
+                sink.begin()?;
+                begun = true;
             }
-            None => unique.push(feed),
+            loose.add(&item.advisory);
+            sink.advisory(item)?;
+        } else {
+            others.push(file);
         }
     }
-    let mut imported = unique;
-    if let Some(first) = imported.first_mut() {
-        first.source.not_mapped.extend(
-            skipped
-                .into_iter()
-                .map(|file| format!("{file}: not a feed file, skipped")),
-        );
+    let mut skipped = Vec::new();
+    if begun {
+        sink.end(loose.source(path))?;
     }
-    Ok(imported)
+    for file in &others {
+        if !import_file(file, limits, sink)? {
+            skipped.push(file.display().to_string());
+        }
+    }
+    if !skipped.is_empty() {
+        // Named in a source of their own, so that `db info` shows what was passed over.
+        sink.begin()?;
+        sink.end(SourceInfo {
+            name: SKIPPED.to_owned(),
+            kind: FeedKind::Osv,
+            location: path.display().to_string(),
+            date: None,
+            records: 0,
+            not_mapped: skipped
+                .into_iter()
+                .map(|file| format!("{file}: not a feed file, skipped"))
+                .collect(),
+        })?;
+    }
+    Ok(())
 }
 
 fn is_json(path: &Path) -> bool {
@@ -216,11 +318,16 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ImportError> 
     Ok(())
 }
 
-/// The feeds in one file, or `None` when it is not a feed.
-fn import_file(path: &Path, limits: &ImportLimits) -> Result<Option<Vec<Imported>>, ImportError> {
+/// Import the feed in one file; `false` when it is not a feed.
+fn import_file(
+    path: &Path,
+    limits: &ImportLimits,
+    sink: &mut dyn Sink,
+) -> Result<bool, BuildError> {
     let head = read_head(path)?;
     if head.starts_with(b"PK\x03\x04") {
-        return osv::read_zip(path, limits).map(|imported| Some(vec![imported]));
+        osv::read_zip(path, limits, sink)?;
+        return Ok(true);
     }
     let name = path
         .file_name()
@@ -231,27 +338,36 @@ fn import_file(path: &Path, limits: &ImportLimits) -> Result<Option<Vec<Imported
         || name.ends_with(".yaml")
         || name.ends_with(".yml");
     if !looks_textual {
-        return Ok(None);
+        return Ok(false);
     }
     let bytes = read_document(path, limits)?;
-    if name.ends_with(".yaml") || name.ends_with(".yml") {
-        return alpine::read_yaml(path, &bytes).map(|found| found.map(|i| vec![i]));
+    let imported = if name.ends_with(".yaml") || name.ends_with(".yml") {
+        alpine::read_yaml(path, &bytes)?
+    } else {
+        let value: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|error| ImportError::Malformed {
+                path: path.display().to_string(),
+                reason: format!("not JSON: {error}"),
+            })?;
+        if osv::is_advisory(&value) {
+            Some(osv::read_single(path, bytes, value)?)
+        } else if alpine::is_secdb(&value) {
+            Some(alpine::read_json(path, value)?)
+        } else if debian::is_tracker(&value) {
+            Some(debian::read(path, value)?)
+        } else {
+            None
+        }
+    };
+    let Some(imported) = imported else {
+        return Ok(false);
+    };
+    sink.begin()?;
+    for advisory in imported.advisories {
+        sink.advisory(advisory)?;
     }
-    let value: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|error| ImportError::Malformed {
-            path: path.display().to_string(),
-            reason: format!("not JSON: {error}"),
-        })?;
-    if osv::is_advisory(&value) {
-        return osv::read_single(path, bytes, value).map(|i| Some(vec![i]));
-    }
-    if alpine::is_secdb(&value) {
-        return alpine::read_json(path, value).map(|i| Some(vec![i]));
-    }
-    if debian::is_tracker(&value) {
-        return debian::read(path, value).map(|i| Some(vec![i]));
-    }
-    Ok(None)
+    sink.end(imported.source)?;
+    Ok(true)
 }
 
 fn read_error(path: &Path, source: std::io::Error) -> ImportError {

@@ -7,5 +7,8 @@ pub mod db;
 pub mod import;
 
 pub use advisory::{Advisory, Affected, AffectedPackage, Event, Range, Severity};
-pub use db::{Db, DbError, DbInfo, build};
-pub use import::{FeedKind, ImportError, ImportLimits, Imported, SourceInfo, import};
+pub use db::{Db, DbBuilder, DbError, DbInfo, build};
+pub use import::{
+    BuildError, FeedKind, ImportError, ImportLimits, Imported, ImportedAdvisory, Sink, SourceInfo,
+    import, import_into,
+};

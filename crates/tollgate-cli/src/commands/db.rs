@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use tollgate_vulndb::db::BuildOptions;
-use tollgate_vulndb::{Db, DbInfo, ImportLimits};
+use tollgate_vulndb::{Db, DbBuilder, DbInfo, ImportLimits};
 
 use crate::args::{DbArgs, DbBuildArgs, DbCommand, DbInfoArgs, Format};
 use crate::printer::Printer;
@@ -38,23 +38,26 @@ fn build(args: &DbBuildArgs, printer: &Printer) -> anyhow::Result<ExitCode> {
         fs_err::create_dir_all(parent)?;
     }
     let limits = ImportLimits::default();
-    let mut imported = Vec::new();
+    // Streamed: one advisory in memory at a time, whatever the size of the feeds.
+    let mut builder = DbBuilder::create(&output)
+        .with_context(|| format!("failed to start the DB `{}`", output.display()))?;
     for path in &args.from {
-        let feeds = tollgate_vulndb::import(path, &limits)
+        let before = builder.sources_begun();
+        tollgate_vulndb::import_into(path, &limits, &mut builder)
             .with_context(|| format!("failed to import `{}`", path.display()))?;
-        if feeds.is_empty() {
+        if builder.sources_begun() == before {
             anyhow::bail!(
                 "`{}` holds no advisory feed (OSV zips or JSON, Alpine secdb, Debian tracker JSON)",
                 path.display()
             );
         }
-        imported.extend(feeds);
     }
     let options = BuildOptions {
         built_at: crate::time::created_timestamp(),
         built_by: format!("tollgate {}", env!("CARGO_PKG_VERSION")),
     };
-    let info = tollgate_vulndb::build(&imported, &output, &options)
+    let info = builder
+        .finish(&options)
         .with_context(|| format!("failed to build the DB `{}`", output.display()))?;
     let mut out = printer.stdout();
     if !printer.is_quiet() {

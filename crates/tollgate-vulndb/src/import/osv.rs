@@ -6,8 +6,8 @@ use std::io::Read;
 use std::path::Path;
 
 use super::{
-    FeedKind, ImportError, ImportLimits, Imported, ImportedAdvisory, SourceInfo, newest_date,
-    read_bounded, read_document,
+    BuildError, FeedKind, ImportError, ImportLimits, Imported, ImportedAdvisory, Sink, SourceInfo,
+    newest_date, read_bounded, read_document,
 };
 use crate::advisory::Advisory;
 
@@ -28,7 +28,11 @@ fn parse(bytes: &[u8]) -> Result<Advisory, String> {
     serde_json::from_slice(bytes).map_err(|error| error.to_string())
 }
 
-pub(super) fn read_zip(path: &Path, limits: &ImportLimits) -> Result<Imported, ImportError> {
+pub(super) fn read_zip(
+    path: &Path,
+    limits: &ImportLimits,
+    sink: &mut dyn Sink,
+) -> Result<(), BuildError> {
     let where_ = path.display().to_string();
     let file = fs_err::File::open(path).map_err(|source| super::read_error(path, source))?;
     let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|error| {
@@ -42,10 +46,11 @@ pub(super) fn read_zip(path: &Path, limits: &ImportLimits) -> Result<Imported, I
             path: where_,
             what: "the number of zip members",
             limit: limits.max_zip_members as u64,
-        });
+        }
+        .into());
     }
-    let mut advisories = Vec::new();
-    let mut not_mapped = Vec::new();
+    let mut summary = Summary::default();
+    sink.begin()?;
     let mut total = 0u64;
     for index in 0..zip.len() {
         let mut member = zip
@@ -60,7 +65,9 @@ pub(super) fn read_zip(path: &Path, limits: &ImportLimits) -> Result<Imported, I
         let name = member.name().to_owned();
         let member_path = format!("{where_}:{name}");
         if !name.to_ascii_lowercase().ends_with(".json") {
-            not_mapped.push(format!("{name}: not a JSON member, skipped"));
+            summary
+                .not_mapped
+                .push(format!("{name}: not a JSON member, skipped"));
             continue;
         }
         // The declared size is not trusted: the read itself is bounded.
@@ -76,17 +83,23 @@ pub(super) fn read_zip(path: &Path, limits: &ImportLimits) -> Result<Imported, I
                 path: where_,
                 what: "the decompressed size of the zip",
                 limit: limits.max_zip_total,
-            });
+            }
+            .into());
         }
         match parse(&bytes) {
-            Ok(advisory) => advisories.push(ImportedAdvisory {
-                advisory,
-                document: bytes,
-            }),
-            Err(reason) => not_mapped.push(format!("{name}: not an OSV advisory: {reason}")),
+            Ok(advisory) => {
+                summary.add(&advisory);
+                sink.advisory(ImportedAdvisory {
+                    advisory,
+                    document: bytes,
+                })?;
+            }
+            Err(reason) => summary
+                .not_mapped
+                .push(format!("{name}: not an OSV advisory: {reason}")),
         }
     }
-    Ok(imported(path, advisories, not_mapped))
+    sink.end(summary.source(path))
 }
 
 pub(super) fn read_single(
@@ -131,32 +144,65 @@ pub(super) fn read_loose(
     }))
 }
 
-pub(super) fn source_of_loose(dir: &Path, advisories: Vec<ImportedAdvisory>) -> Imported {
-    imported(dir, advisories, Vec::new())
+/// What a stream of OSV advisories adds up to: its ecosystems, newest date and count.
+#[derive(Default)]
+pub(super) struct Summary {
+    ecosystems: BTreeSet<String>,
+    dates: Option<String>,
+    records: usize,
+    pub(super) not_mapped: Vec<String>,
+}
+
+impl Summary {
+    pub(super) fn add(&mut self, advisory: &Advisory) {
+        self.records += 1;
+        self.ecosystems.extend(
+            advisory
+                .affected
+                .iter()
+                .filter_map(|affected| affected.package.as_ref())
+                .map(|package| package.ecosystem.clone()),
+        );
+        if let Some(date) = newest_date(
+            self.dates
+                .as_deref()
+                .into_iter()
+                .chain(std::iter::once(advisory.modified.as_str())),
+        ) {
+            self.dates = Some(date);
+        }
+    }
+
+    pub(super) fn source(self, path: &Path) -> SourceInfo {
+        let name = if self.ecosystems.is_empty() {
+            "osv".to_owned()
+        } else {
+            format!(
+                "osv:{}",
+                self.ecosystems.into_iter().collect::<Vec<_>>().join(",")
+            )
+        };
+        SourceInfo {
+            name,
+            kind: FeedKind::Osv,
+            location: path.display().to_string(),
+            date: self.dates,
+            records: self.records,
+            not_mapped: self.not_mapped,
+        }
+    }
 }
 
 fn imported(path: &Path, advisories: Vec<ImportedAdvisory>, not_mapped: Vec<String>) -> Imported {
-    let ecosystems: BTreeSet<&str> = advisories
-        .iter()
-        .flat_map(|a| &a.advisory.affected)
-        .filter_map(|affected| affected.package.as_ref())
-        .map(|package| package.ecosystem.as_str())
-        .collect();
-    let name = if ecosystems.is_empty() {
-        "osv".to_owned()
-    } else {
-        format!(
-            "osv:{}",
-            ecosystems.into_iter().collect::<Vec<_>>().join(",")
-        )
-    };
-    let source = SourceInfo {
-        name,
-        kind: FeedKind::Osv,
-        location: path.display().to_string(),
-        date: newest_date(advisories.iter().map(|a| a.advisory.modified.as_str())),
-        records: advisories.len(),
+    let mut summary = Summary {
         not_mapped,
+        ..Summary::default()
     };
-    Imported { source, advisories }
+    for item in &advisories {
+        summary.add(&item.advisory);
+    }
+    Imported {
+        source: summary.source(path),
+        advisories,
+    }
 }

@@ -39,6 +39,24 @@ pub(crate) enum DbCommand {
     Build(DbBuildArgs),
     /// Show a DB's schema, build time, content digest and sources.
     Info(DbInfoArgs),
+    /// Fetch changed feeds (conditional HTTPS requests) and rebuild the DB when needed.
+    Update(DbUpdateArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DbUpdateArgs {
+    /// The DB (default: $TOLLGATE_DB, else tollgate.db in the tollgate cache directory).
+    #[arg(long, env = "TOLLGATE_DB")]
+    pub(crate) db: Option<std::path::PathBuf>,
+
+    /// A feed URL (repeatable; https, or http to a loopback address). Default: the osv.dev
+    /// export of each `--ecosystem`.
+    #[arg(long = "source", value_name = "URL")]
+    pub(crate) sources: Vec<String>,
+
+    /// An osv.dev ecosystem to fetch (repeatable; default: every ecosystem tollgate inventories).
+    #[arg(long = "ecosystem", value_name = "NAME", conflicts_with = "sources")]
+    pub(crate) ecosystems: Vec<String>,
 }
 
 #[derive(Debug, Args)]

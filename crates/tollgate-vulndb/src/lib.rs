@@ -5,6 +5,7 @@
 pub mod advisory;
 pub mod db;
 pub mod import;
+pub mod update;
 
 pub use advisory::{Advisory, Affected, AffectedPackage, Event, Range, Severity};
 pub use db::{Db, DbBuilder, DbError, DbInfo, build};

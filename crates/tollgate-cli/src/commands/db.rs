@@ -8,13 +8,14 @@ use anyhow::Context;
 use tollgate_vulndb::db::BuildOptions;
 use tollgate_vulndb::{Db, DbBuilder, DbInfo, ImportLimits};
 
-use crate::args::{DbArgs, DbBuildArgs, DbCommand, DbInfoArgs, Format};
+use crate::args::{DbArgs, DbBuildArgs, DbCommand, DbInfoArgs, DbUpdateArgs, Format};
 use crate::printer::Printer;
 
 pub(crate) fn run(args: &DbArgs, printer: &Printer) -> anyhow::Result<ExitCode> {
     match &args.command {
         DbCommand::Build(args) => build(args, printer),
         DbCommand::Info(args) => info(args, printer),
+        DbCommand::Update(args) => update(args, printer),
     }
 }
 
@@ -24,12 +25,71 @@ pub(crate) fn default_db_path() -> PathBuf {
     if let Some(path) = std::env::var_os("TOLLGATE_DB") {
         return PathBuf::from(path);
     }
-    let cache = std::env::var_os("XDG_CACHE_HOME")
+    cache_dir().join("tollgate.db")
+}
+
+/// `$XDG_CACHE_HOME/tollgate`, else `~/.cache/tollgate`.
+pub(crate) fn cache_dir() -> PathBuf {
+    std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
-        .unwrap_or_else(std::env::temp_dir);
-    cache.join("tollgate").join("tollgate.db")
+        .unwrap_or_else(std::env::temp_dir)
+        .join("tollgate")
+}
+
+fn update(args: &DbUpdateArgs, printer: &Printer) -> anyhow::Result<ExitCode> {
+    let db = args.db.clone().unwrap_or_else(default_db_path);
+    let sources: Vec<String> = if args.sources.is_empty() {
+        let ecosystems: Vec<&str> = if args.ecosystems.is_empty() {
+            tollgate_vulndb::update::DEFAULT_ECOSYSTEMS.to_vec()
+        } else {
+            args.ecosystems.iter().map(String::as_str).collect()
+        };
+        ecosystems
+            .into_iter()
+            .map(tollgate_vulndb::update::osv_export_url)
+            .collect()
+    } else {
+        args.sources.clone()
+    };
+    if let Some(parent) = db.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs_err::create_dir_all(parent)?;
+    }
+    let options = tollgate_vulndb::update::UpdateOptions {
+        sources,
+        cache_dir: cache_dir().join("feeds"),
+        limits: ImportLimits::default(),
+        max_download: 8 << 30,
+        build: BuildOptions {
+            built_at: crate::time::created_timestamp(),
+            built_by: format!("tollgate {}", env!("CARGO_PKG_VERSION")),
+        },
+    };
+    let report = tollgate_vulndb::update::update(&db, &options).with_context(|| {
+        format!(
+            "failed to update the DB `{}`; it was left as it was",
+            db.display()
+        )
+    })?;
+    if !printer.is_quiet() {
+        let mut out = printer.stdout();
+        writeln!(
+            out,
+            "{} {} ({} feeds fetched, {} unchanged; {} advisories, {})",
+            if report.rebuilt {
+                "updated"
+            } else {
+                "up to date:"
+            },
+            report.info.path,
+            report.fetched.len(),
+            report.not_modified.len(),
+            report.info.advisories,
+            report.info.content_digest
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn build(args: &DbBuildArgs, printer: &Printer) -> anyhow::Result<ExitCode> {

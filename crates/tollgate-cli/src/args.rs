@@ -76,6 +76,10 @@ pub(crate) struct DbInfoArgs {
     #[arg(long, env = "TOLLGATE_DB")]
     pub(crate) db: Option<std::path::PathBuf>,
 
+    /// Warn when the DB is older than this (`7d`, `36h`, `90m`, seconds).
+    #[arg(long, default_value = "7d", value_name = "AGE", value_parser = crate::args::parse_age)]
+    pub(crate) max_age: i64,
+
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = Format::Table)]
     pub(crate) format: Format,
@@ -199,4 +203,26 @@ pub(crate) struct ImageArgs {
     /// Most tar entries one layer may hold.
     #[arg(long, default_value_t = 20_000_000)]
     pub(crate) max_layer_entries: u64,
+}
+
+/// `7d`, `36h`, `90m`, `45s` or plain seconds.
+pub(crate) fn parse_age(text: &str) -> Result<i64, String> {
+    let (number, unit) = match text.char_indices().last() {
+        Some((at, c)) if c.is_ascii_alphabetic() => (&text[..at], c),
+        _ => (text, 's'),
+    };
+    let number: i64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not an age such as 7d, 36h, 90m or 3600"))?;
+    let unit = match unit {
+        'd' => 86_400,
+        'h' => 3600,
+        'm' => 60,
+        's' => 1,
+        _ => return Err(format!("`{text}`: the unit is d, h, m or s")),
+    };
+    number
+        .checked_mul(unit)
+        .filter(|seconds| *seconds >= 0)
+        .ok_or_else(|| format!("`{text}` is out of range"))
 }

@@ -35,6 +35,12 @@ impl Printer {
         std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
     }
 
+    /// A warning on stderr (even with `--quiet`: it qualifies the results).
+    pub(crate) fn warning(&self, message: &str) {
+        let mut stderr = AutoStream::auto(std::io::stderr().lock());
+        let _ = writeln!(stderr, "warning: {message}");
+    }
+
     pub(crate) fn error(&self, error: &anyhow::Error) {
         let mut stderr = AutoStream::auto(std::io::stderr().lock());
         let _ = writeln!(stderr, "error: {error:#}");

@@ -16,6 +16,13 @@ pub(crate) fn created_timestamp() -> String {
     rfc3339(seconds)
 }
 
+/// Now, in seconds since the epoch (not `SOURCE_DATE_EPOCH`: ages are measured from now).
+pub(crate) fn now_epoch_seconds() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
 /// Seconds since the epoch → `YYYY-MM-DDThh:mm:ssZ` (days to civil date: Howard Hinnant's
 /// algorithm, <https://howardhinnant.github.io/date_algorithms.html#civil_from_days>).
 fn rfc3339(seconds: i64) -> String {

@@ -85,6 +85,66 @@ pub struct DbInfo {
     pub sources: Vec<SourceInfo>,
 }
 
+impl DbInfo {
+    /// Seconds since the DB was built, at `now` (seconds since the epoch); `None` when the
+    /// build time is not RFC 3339 UTC.
+    #[must_use]
+    pub fn age_seconds(&self, now: i64) -> Option<i64> {
+        epoch_seconds(&self.built_at).map(|built| now - built)
+    }
+
+    /// A warning when the DB is older than `max_age_seconds` at `now`: scans should say that
+    /// their findings may be missing what was published since.
+    #[must_use]
+    pub fn staleness_warning(&self, now: i64, max_age_seconds: i64) -> Option<String> {
+        let age = self.age_seconds(now)?;
+        (age > max_age_seconds).then(|| {
+            format!(
+                "the vulnerability DB {} was built {} days ago ({}); run `tollgate db update`",
+                self.path,
+                age / 86_400,
+                self.built_at
+            )
+        })
+    }
+}
+
+/// `YYYY-MM-DDThh:mm:ss[.fff]Z` → seconds since the epoch (days from civil date: Howard
+/// Hinnant's algorithm, <https://howardhinnant.github.io/date_algorithms.html#days_from_civil>;
+/// a date library for one conversion would outweigh this crate).
+fn epoch_seconds(text: &str) -> Option<i64> {
+    let text = text.strip_suffix('Z')?;
+    let (date, time) = text.split_once('T')?;
+    let mut date_parts = date.splitn(3, '-').map(str::parse::<i64>);
+    let (year, month, day) = (
+        date_parts.next()?.ok()?,
+        date_parts.next()?.ok()?,
+        date_parts.next()?.ok()?,
+    );
+    let time = time.split('.').next()?;
+    let mut time_parts = time.splitn(3, ':').map(str::parse::<i64>);
+    let (hour, minute, second) = (
+        time_parts.next()?.ok()?,
+        time_parts.next()?.ok()?,
+        time_parts.next()?.ok()?,
+    );
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year.rem_euclid(400);
+    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    Some(days * 86_400 + hour * 3600 + minute * 60 + second)
+}
+
 /// How a DB is built.
 #[derive(Clone, Debug)]
 pub struct BuildOptions {
@@ -671,6 +731,31 @@ impl Db {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn build_times_and_staleness() {
+        assert_eq!(epoch_seconds("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(epoch_seconds("2026-11-23T12:26:40Z"), Some(1_795_436_800));
+        assert_eq!(epoch_seconds("2000-02-29T23:59:59.123Z"), Some(951_868_799));
+        assert_eq!(epoch_seconds("2026-13-01T00:00:00Z"), None);
+        assert_eq!(epoch_seconds("yesterday"), None);
+        let info = DbInfo {
+            path: "t.db".into(),
+            schema_version: SCHEMA_VERSION,
+            built_at: "2026-11-01T00:00:00Z".into(),
+            built_by: String::new(),
+            content_digest: String::new(),
+            advisories: 0,
+            package_entries: 0,
+            size: 0,
+            sources: Vec::new(),
+        };
+        let now = epoch_seconds("2026-11-23T00:00:00Z").unwrap();
+        assert_eq!(info.age_seconds(now), Some(22 * 86_400));
+        assert_eq!(info.staleness_warning(now, 30 * 86_400), None);
+        let warning = info.staleness_warning(now, 7 * 86_400).unwrap();
+        assert!(warning.contains("built 22 days ago"), "{warning}");
+    }
 
     #[test]
     fn pypi_names_are_normalised_as_pep_503_says() {

@@ -150,6 +150,12 @@ fn info(args: &DbInfoArgs, printer: &Printer) -> anyhow::Result<ExitCode> {
             path.display()
         )
     })?;
+    if let Some(warning) = db
+        .info()
+        .staleness_warning(crate::time::now_epoch_seconds(), args.max_age)
+    {
+        printer.warning(&warning);
+    }
     let mut out = printer.stdout();
     match args.format {
         Format::Json => {

@@ -69,7 +69,16 @@ fn build_then_info() {
     );
     assert_eq!(info["sources"][2]["records"], 1205);
 
-    let output = tollgate(&["db", "info", "--db", db]);
+    // SOURCE_DATE_EPOCH made it look built on 2026-11-23: old enough for a one-second limit.
+    let output = tollgate(&["db", "info", "--db", db, "--max-age", "1s"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("warning: the vulnerability DB"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("run `tollgate db update`"), "{stderr}");
+    let output = tollgate(&["db", "info", "--db", db, "--max-age", "100000d"]);
+    assert!(output.stderr.is_empty());
     let table = String::from_utf8_lossy(&output.stdout);
     assert!(table.contains("osv:crates.io"), "{table}");
     assert!(

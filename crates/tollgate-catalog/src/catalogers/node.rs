@@ -301,6 +301,24 @@ pub(crate) mod testing {
         }
     }
 
+    /// `name@version` of each package (scoped names with their scope).
+    pub(crate) fn set(packages: &[Package]) -> std::collections::BTreeSet<String> {
+        packages
+            .iter()
+            .map(|p| format!("{}@{}", full_name(p), p.version))
+            .collect()
+    }
+
+    pub(crate) fn expect(list: &[&str]) -> std::collections::BTreeSet<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    /// The bytes of a Trivy fixture file (`None` when ../shared is not there).
+    pub(crate) fn fixture(relative: &str) -> Option<Vec<u8>> {
+        let path = tollgate_test::shared(&format!("fixtures/trivy/{relative}"))?;
+        Some(fs_err::read(path).unwrap())
+    }
+
     pub(crate) fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
         fs_err::create_dir_all(to).unwrap();
         for entry in fs_err::read_dir(from).unwrap() {

@@ -199,10 +199,9 @@ fn name_from_path(path: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
 
     use super::*;
-    use crate::catalogers::node::testing::full_name;
+    use crate::catalogers::node::testing::{self, expect, set};
 
     const LIMIT: u64 = 64 << 20;
 
@@ -210,20 +209,8 @@ mod tests {
         crate::cataloger::testing::catalog(&NpmLock, "/app/package-lock.json", bytes, LIMIT)
     }
 
-    fn set(packages: &[Package]) -> BTreeSet<String> {
-        packages
-            .iter()
-            .map(|p| format!("{}@{}", full_name(p), p.version))
-            .collect()
-    }
-
-    fn expect(list: &[&str]) -> BTreeSet<String> {
-        list.iter().map(|s| (*s).to_owned()).collect()
-    }
-
     fn fixture(case: &str) -> Option<Vec<u8>> {
-        let path = tollgate_test::shared(&format!("fixtures/trivy/npm/{case}/package-lock.json"))?;
-        Some(fs_err::read(path).unwrap())
+        testing::fixture(&format!("npm/{case}/package-lock.json"))
     }
 
     fn malformed(result: Result<Vec<Package>, CatalogError>) -> String {

@@ -295,7 +295,7 @@ fn production(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogers::node::testing::full_name;
+    use crate::catalogers::node::testing::{self, expect, set};
 
     const LIMIT: u64 = 64 << 20;
 
@@ -303,20 +303,8 @@ mod tests {
         crate::cataloger::testing::catalog(&PnpmLock, "/app/pnpm-lock.yaml", bytes, LIMIT)
     }
 
-    fn set(packages: &[Package]) -> BTreeSet<String> {
-        packages
-            .iter()
-            .map(|p| format!("{}@{}", full_name(p), p.version))
-            .collect()
-    }
-
-    fn expect(list: &[&str]) -> BTreeSet<String> {
-        list.iter().map(|s| (*s).to_owned()).collect()
-    }
-
     fn fixture(case: &str) -> Option<Vec<u8>> {
-        let path = tollgate_test::shared(&format!("fixtures/trivy/pnpm/{case}/pnpm-lock.yaml"))?;
-        Some(fs_err::read(path).unwrap())
+        testing::fixture(&format!("pnpm/{case}/pnpm-lock.yaml"))
     }
 
     fn malformed(result: Result<Vec<Package>, CatalogError>) -> String {

@@ -227,10 +227,9 @@ fn berry(text: &str) -> Result<Vec<Package>, CatalogError> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
 
     use super::*;
-    use crate::catalogers::node::testing::full_name;
+    use crate::catalogers::node::testing::{self, expect, set};
 
     const LIMIT: u64 = 64 << 20;
 
@@ -238,20 +237,8 @@ mod tests {
         crate::cataloger::testing::catalog(&YarnLock, "/app/yarn.lock", bytes, LIMIT)
     }
 
-    fn set(packages: &[Package]) -> BTreeSet<String> {
-        packages
-            .iter()
-            .map(|p| format!("{}@{}", full_name(p), p.version))
-            .collect()
-    }
-
-    fn expect(list: &[&str]) -> BTreeSet<String> {
-        list.iter().map(|s| (*s).to_owned()).collect()
-    }
-
     fn fixture(case: &str) -> Option<Vec<u8>> {
-        let path = tollgate_test::shared(&format!("fixtures/trivy/yarn/{case}/yarn.lock"))?;
-        Some(fs_err::read(path).unwrap())
+        testing::fixture(&format!("yarn/{case}/yarn.lock"))
     }
 
     fn malformed(result: Result<Vec<Package>, CatalogError>) -> (&'static str, String) {

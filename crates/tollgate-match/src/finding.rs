@@ -177,6 +177,19 @@ fn first_line(text: &str) -> String {
     }
 }
 
+/// A finding that a rule (an ignore-file entry, a VEX statement) suppressed: still reported and
+/// counted, with its reason.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Suppressed {
+    /// The finding.
+    pub finding: Finding,
+    /// Why: the kind of rule and the rule's own words (`ignore file: accepted risk until
+    /// 2027-01-01`, `VEX not_affected: vulnerable_code_not_in_execute_path`).
+    pub reason: String,
+    /// Where the rule is (the file, and the entry when known).
+    pub source: String,
+}
+
 /// A comparison that could not be made: never a silent miss.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Diagnostic {

@@ -13,7 +13,9 @@ mod range;
 mod severity;
 
 pub use ecosystem::{Query, advisory_ecosystem, query_for};
-pub use finding::{Cvss, Diagnostic, Finding, FindingPackage, MatchReport, NotCovered, Status};
+pub use finding::{
+    Cvss, Diagnostic, Finding, FindingPackage, MatchReport, NotCovered, Status, Suppressed,
+};
 pub use range::{Hit, RangeError, affected_by};
 pub use severity::Severity;
 

@@ -20,6 +20,8 @@ pub(crate) enum Command {
     Inspect(InspectArgs),
     /// List every package in an image (OS and language), or write an SBOM.
     Sbom(SbomArgs),
+    /// Find the known vulnerabilities of an image, a root filesystem or an SBOM.
+    Scan(ScanArgs),
     /// Version ordering as each ecosystem's own tools do it.
     Version(VersionArgs),
     /// Build and describe the vulnerability DB.
@@ -135,6 +137,58 @@ pub(crate) struct SbomArgs {
 
     #[command(flatten)]
     pub(crate) image: ImageArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ScanArgs {
+    /// The image (same forms as `inspect`), or `sbom:<file>` (CycloneDX or SPDX JSON).
+    pub(crate) target: String,
+
+    /// The vulnerability DB (default: $TOLLGATE_DB, else tollgate.db in the tollgate cache
+    /// directory; see `tollgate db`).
+    #[arg(long, env = "TOLLGATE_DB")]
+    pub(crate) db: Option<std::path::PathBuf>,
+
+    /// Scanners to run (comma-separated): vuln.
+    #[arg(long, value_delimiter = ',', default_value = "vuln")]
+    pub(crate) scanners: Vec<String>,
+
+    /// Severities to report (comma-separated): UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL"
+    )]
+    pub(crate) severity: Vec<tollgate_match::Severity>,
+
+    /// Leave out vulnerabilities that have no fix yet (counted as suppressed).
+    #[arg(long)]
+    pub(crate) ignore_unfixed: bool,
+
+    /// Exit with this code when findings remain after filtering and suppression.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) exit_code: u8,
+
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = ScanFormat::Table)]
+    pub(crate) format: ScanFormat,
+
+    /// Write to this file instead of stdout (written completely or not at all).
+    #[arg(long, short)]
+    pub(crate) output: Option<std::path::PathBuf>,
+
+    /// Warn when the DB is older than this (`7d`, `36h`, `90m`, seconds).
+    #[arg(long, default_value = "7d", value_name = "AGE", value_parser = crate::args::parse_age)]
+    pub(crate) max_db_age: i64,
+
+    #[command(flatten)]
+    pub(crate) image: ImageArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ScanFormat {
+    Table,
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -8,15 +8,17 @@ use tollgate_oci::{Credentials, Image, Limits, OpenOptions, RegistryOptions, Tar
 use crate::args::{Command, ImageArgs};
 use crate::printer::Printer;
 
-mod db;
+pub(crate) mod db;
 mod inspect;
 mod sbom;
+mod scan;
 mod version;
 
 pub(crate) fn run(command: Command, printer: &Printer) -> anyhow::Result<ExitCode> {
     match command {
         Command::Inspect(args) => inspect::run(&args, printer),
         Command::Sbom(args) => sbom::run(&args, printer),
+        Command::Scan(args) => scan::run(&args, printer),
         Command::Version(args) => version::run(&args, printer),
         Command::Db(args) => db::run(&args, printer),
     }

@@ -4,4 +4,5 @@
 mod db;
 mod inspect;
 mod sbom;
+mod scan;
 mod version;

@@ -6,9 +6,12 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::sync::Mutex;
 
+use rayon::prelude::*;
 use tollgate_oci::{
-    BoxError, FileKind, Image, MergedView, Progress, Selector, Target, VisitedFile, Visitor,
+    BoxError, FileKind, Image, MergedView, Progress, Recall, Selector, Target, VisitedFile, Visitor,
 };
+
+use crate::cache::{self, CachedLayer, CatalogedFile, LayerCache, LayerFindings};
 
 use crate::cataloger::Cataloger;
 use crate::catalogers::{CATALOGERS, DpkgFileLists};
@@ -83,10 +86,33 @@ impl Visitor for OsFiles {
     }
 }
 
+/// How to take an inventory.
+#[derive(Clone, Copy, Default)]
+pub struct InventoryOptions<'a> {
+    /// Told of each layer's progress.
+    pub progress: Option<&'a dyn Progress>,
+    /// Layers analysed before are taken from here, and new analyses kept here.
+    pub cache: Option<&'a LayerCache>,
+}
+
 /// Inventory `image`: one walk over its layers, verified as always.
 pub fn inventory(
     image: &Image,
     progress: Option<&dyn Progress>,
+) -> tollgate_oci::Result<Inventory> {
+    inventory_with(
+        image,
+        InventoryOptions {
+            progress,
+            cache: None,
+        },
+    )
+}
+
+/// [`inventory`], with a layer cache.
+pub fn inventory_with(
+    image: &Image,
+    options: InventoryOptions<'_>,
 ) -> tollgate_oci::Result<Inventory> {
     let findings = Mutex::new(BTreeMap::new());
     let os_files = OsFiles {
@@ -110,7 +136,51 @@ pub fn inventory(
     let dpkg_file_lists = DpkgFileLists::default();
     visitors.push(&os_files);
     visitors.push(&dpkg_file_lists);
-    let walk = image.walk(&visitors, progress)?;
+
+    let recalled: Vec<Option<CachedLayer>> = match options.cache {
+        Some(cache) => image
+            .layers
+            .par_iter()
+            .map(|layer| cache.recall(layer))
+            .collect(),
+        None => Vec::new(),
+    };
+    let mut recall = Recall {
+        listings: Vec::with_capacity(recalled.len()),
+        keep_listings: options.cache.is_some(),
+    };
+    let mut recalled_findings = Vec::new();
+    for (layer_index, cached) in recalled.into_iter().enumerate() {
+        match cached {
+            Some(CachedLayer { listing, findings }) => {
+                recall.listings.push(Some(listing));
+                recalled_findings.push((layer_index, findings));
+            }
+            None => recall.listings.push(None),
+        }
+    }
+    let mut walk = image.walk_recalling(&visitors, options.progress, recall)?;
+
+    if let Some(cache) = options.cache {
+        keep_in_cache(cache, image, &walk, &findings, &os_files, &dpkg_file_lists);
+    }
+    for (layer_index, recalled) in recalled_findings {
+        walk.problems.extend(recalled.problems_at(layer_index));
+        if let Ok(mut findings) = findings.lock() {
+            for file in recalled.catalogued {
+                // `decode_entry` accepted only registered cataloger ids.
+                if let Some(id) = cache::cataloger_id(&file.cataloger) {
+                    findings.insert((layer_index, file.path, id), file.outcome);
+                }
+            }
+        }
+        if let Ok(mut contents) = os_files.contents.lock() {
+            for (path, text) in recalled.os_files {
+                contents.insert((layer_index, path), text);
+            }
+        }
+        dpkg_file_lists.recall(layer_index, recalled.dpkg_file_lists);
+    }
     let hops = image.limits().max_symlink_hops;
 
     let os_contents = os_files.contents.into_inner().unwrap_or_default();
@@ -173,6 +243,54 @@ pub fn inventory(
         packages,
         unknowns,
     })
+}
+
+/// Keep what the walk found in each layer it read.
+fn keep_in_cache(
+    cache: &LayerCache,
+    image: &Image,
+    walk: &tollgate_oci::Walk,
+    findings: &Mutex<BTreeMap<FindingKey, Finding>>,
+    os_files: &OsFiles,
+    dpkg_file_lists: &DpkgFileLists,
+) {
+    let (Ok(findings), Ok(os_contents)) = (findings.lock(), os_files.contents.lock()) else {
+        return;
+    };
+    for (layer_index, listing) in walk.listings.iter().enumerate() {
+        let (Some(listing), Some(layer)) = (listing, image.layers.get(layer_index)) else {
+            continue;
+        };
+        let of_layer = (layer_index, String::new())..(layer_index + 1, String::new());
+        let layer_findings = LayerFindings {
+            catalogued: findings
+                .range((layer_index, String::new(), "")..(layer_index + 1, String::new(), ""))
+                .map(|((_, path, cataloger), outcome)| CatalogedFile {
+                    path: path.clone(),
+                    cataloger: (*cataloger).to_owned(),
+                    outcome: outcome.clone(),
+                })
+                .collect(),
+            os_files: os_contents
+                .range(of_layer)
+                .map(|((_, path), text)| (path.clone(), text.clone()))
+                .collect(),
+            dpkg_file_lists: dpkg_file_lists.of_layer(layer_index),
+            problems: walk
+                .problems
+                .iter()
+                .filter(|problem| problem.layer_index == layer_index)
+                .map(|problem| {
+                    (
+                        problem.visitor.clone(),
+                        problem.path.clone(),
+                        problem.message.clone(),
+                    )
+                })
+                .collect(),
+        };
+        cache.keep(layer, listing, &layer_findings);
+    }
 }
 
 /// A lock file says what a project would install; the installed packages, when they are in the

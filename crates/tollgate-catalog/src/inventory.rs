@@ -40,7 +40,7 @@ pub struct Unknown {
 }
 
 /// Everything installed in an image.
-#[derive(Clone, Debug, Default, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Inventory {
     /// The image.
     pub image: ImageIdentity,

@@ -3,6 +3,7 @@
 #![warn(missing_docs, clippy::unwrap_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::panic))]
 
+mod cache;
 mod cataloger;
 mod catalogers;
 mod collect;
@@ -13,8 +14,9 @@ mod package;
 mod purl;
 pub mod sbom;
 
+pub use cache::LayerCache;
 pub use cataloger::CatalogError;
 pub use catalogers::cataloger_versions;
-pub use collect::inventory;
+pub use collect::{InventoryOptions, inventory, inventory_with};
 pub use inventory::{ImageIdentity, Inventory, Unknown};
 pub use package::{Ecosystem, OsInfo, Package};

@@ -71,7 +71,7 @@ impl fmt::Display for Ecosystem {
 }
 
 /// One installed package.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct Package {
     /// Name as installed (`libc6`, `Jinja2`, `org.apache.logging.log4j:log4j-core` for maven
     /// is split into `namespace` and `name`).
@@ -100,7 +100,7 @@ pub struct Package {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub epoch: Option<String>,
     /// Licenses as declared.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub licenses: Vec<String>,
     /// Vendor or maintainer, when the database has one.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -118,7 +118,7 @@ pub struct Package {
     /// `info/<name>.list`, apk `F:`/`R:`, rpm's file list); empty for ecosystems that keep no
     /// such list. Later stages use it to tell files an OS package owns from files added beside
     /// the package manager.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<String>,
 }
 

@@ -16,7 +16,7 @@ use crate::source::docker_archive::DockerArchive;
 use crate::source::oci_layout::OciLayout;
 use crate::source::registry::{RegistryOptions, RegistrySource};
 use crate::source::{ImageSource, ManifestBlob};
-use crate::view::{FileInfo, FileKind, MergedView};
+use crate::view::{FileInfo, FileKind, LayerTable, MergedView};
 use crate::visit::{SelectorSet, VisitProblem, Visitor};
 use crate::walk::{LayerIdentity, LayerScan, deliver_deferred_links, walk_rootfs, walk_tar};
 use crate::{Digest, Error, Limits, Platform, Result, Target};
@@ -134,6 +134,39 @@ pub struct Walk {
     pub layers: Vec<LayerStats>,
     /// Files a visitor could not analyse.
     pub problems: Vec<VisitProblem>,
+    /// With [`Recall::keep_listings`]: the listing of each layer read by this walk (`None` for
+    /// recalled layers and for a root filesystem), for a cache to keep.
+    pub listings: Vec<Option<LayerListing>>,
+}
+
+/// One layer's listing (its entries, links, whiteouts and opaque directories): what a cache
+/// keeps so that a later walk can build the merged view without reading the layer again.
+#[derive(Clone)]
+pub struct LayerListing(LayerTable);
+
+impl LayerListing {
+    /// The listing in its stable byte form.
+    #[must_use]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.0.encode()
+    }
+
+    /// A listing from [`LayerListing::to_bytes`]'s bytes, checked entry by entry; `None` when
+    /// they are not a well-formed listing (a corrupt or foreign cache entry).
+    #[must_use]
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        LayerTable::decode(bytes).map(Self)
+    }
+}
+
+/// What a walk may take from a cache instead of reading layers.
+#[derive(Default)]
+pub struct Recall {
+    /// Per layer index: the listing kept from an earlier walk. Such a layer is not read, so no
+    /// visitor sees its files: the caller has kept what its visitors found there.
+    pub listings: Vec<Option<LayerListing>>,
+    /// Return the listings of the layers read ([`Walk::listings`]).
+    pub keep_listings: bool,
 }
 
 /// Callbacks for progress display.
@@ -412,9 +445,26 @@ impl Image {
     /// Read every layer once, in parallel, verifying every digest; build the merged view and
     /// hand the visitors the files they asked for.
     pub fn walk(&self, visitors: &[&dyn Visitor], progress: Option<&dyn Progress>) -> Result<Walk> {
+        self.walk_recalling(visitors, progress, Recall::default())
+    }
+
+    /// [`Image::walk`], taking the listings of some layers from `recall` instead of reading
+    /// them (layer analysis cached by digest). A root filesystem is always read.
+    ///
+    /// # Errors
+    /// As [`Image::walk`].
+    pub fn walk_recalling(
+        &self,
+        visitors: &[&dyn Visitor],
+        progress: Option<&dyn Progress>,
+        mut recall: Recall,
+    ) -> Result<Walk> {
         let selectors = SelectorSet::new(visitors)?.spilling_to(self.temp_dir.clone());
         let image_bytes = Arc::new(AtomicU64::new(0));
-        let scans: Vec<LayerScan> = match &self.content {
+        // A layer without a recalled listing is read; so is every layer when none is given.
+        recall.listings.resize_with(self.layers.len(), || None);
+        // (the layer's pass, whether the layer was read)
+        let scans: Vec<(LayerScan, bool)> = match &self.content {
             Content::Rootfs(root) => {
                 let identity = LayerIdentity {
                     index: 0,
@@ -422,12 +472,25 @@ impl Image {
                     digest: None,
                     diff_id: None,
                 };
-                vec![walk_rootfs(root, &identity, &selectors, &self.limits)?]
+                vec![(
+                    walk_rootfs(root, &identity, &selectors, &self.limits)?,
+                    false,
+                )]
             }
             Content::Source(_) => self
                 .layers
                 .par_iter()
-                .map(|layer| {
+                .zip(recall.listings.par_iter_mut())
+                .map(|(layer, recalled)| {
+                    if let Some(LayerListing(table)) = recalled.take() {
+                        return Ok((
+                            LayerScan {
+                                table,
+                                ..LayerScan::default()
+                            },
+                            false,
+                        ));
+                    }
                     if let Some(progress) = progress {
                         progress.layer_started(layer.index, layer.size);
                     }
@@ -453,14 +516,15 @@ impl Image {
                     if let Some(progress) = progress {
                         progress.layer_finished(layer.index);
                     }
-                    Ok(scan)
+                    Ok((scan, true))
                 })
                 .collect::<Result<Vec<_>>>()?,
         };
         let mut view = MergedView::default();
         let mut stats = Vec::with_capacity(scans.len());
         let mut problems = Vec::new();
-        for (index, scan) in scans.into_iter().enumerate() {
+        let mut listings = Vec::new();
+        for (index, (scan, read)) in scans.into_iter().enumerate() {
             let name = self
                 .layers
                 .get(index)
@@ -476,6 +540,9 @@ impl Image {
                 files_added: scan.table.files_added(),
                 files_removed: scan.table.whiteouts,
             });
+            if recall.keep_listings {
+                listings.push(read.then(|| LayerListing(scan.table.clone())));
+            }
             view.apply(scan.table, layer_index, &name)?;
             problems.extend(scan.problems);
         }
@@ -483,6 +550,7 @@ impl Image {
             view,
             layers: stats,
             problems,
+            listings,
         })
     }
 

@@ -34,8 +34,8 @@ mod walk;
 pub use digest::{Algorithm, Digest, Hasher, VerifyingReader};
 pub use error::{BoxError, Error, Result};
 pub use image::{
-    ConfigInfo, ConfigSummary, Image, Layer, LayerStats, ManifestInfo, OpenOptions, Progress, Walk,
-    media_type,
+    ConfigInfo, ConfigSummary, Image, Layer, LayerListing, LayerStats, ManifestInfo, OpenOptions,
+    Progress, Recall, Walk, media_type,
 };
 pub use layer::Compression;
 pub use limits::{Limits, parse_size};

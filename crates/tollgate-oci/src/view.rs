@@ -332,7 +332,7 @@ impl PathTable {
 }
 
 /// One layer's entries as a path table, with its whiteouts and opaque directories.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct LayerTable {
     table: PathTable,
     pub(crate) entries: u64,
@@ -424,6 +424,163 @@ impl LayerTable {
                     && matches!(n.kind, KIND_FILE | KIND_SYMLINK | KIND_HARDLINK)
             })
             .count() as u64
+    }
+}
+
+/// The leading bytes of an encoded [`LayerTable`], with the format's version.
+const LISTING_MAGIC: &[u8; 8] = b"TGLIST\x00\x01";
+
+impl LayerTable {
+    /// The table in a stable byte form (for the layer cache): the counters, then every live
+    /// node in index order (so parents come before children and sibling order is kept), each
+    /// naming its parent by position.
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let table = &self.table;
+        let mut out = Vec::with_capacity(64 + table.nodes.len() * 40 + table.names.len());
+        out.extend_from_slice(LISTING_MAGIC);
+        out.extend_from_slice(&self.entries.to_le_bytes());
+        out.extend_from_slice(&self.whiteouts.to_le_bytes());
+        out.push(u8::from(table.symlink_parents));
+        // The root itself can carry flags: an opaque marker at the top of the layer.
+        out.push(table.nodes[ROOT as usize].flags);
+        // Position of each live node in the encoding; deleted nodes are left out.
+        let mut position = vec![NONE; table.nodes.len()];
+        let live: Vec<u32> = (1..table.nodes.len() as u32)
+            .filter(|&id| table.live(id))
+            .collect();
+        out.extend_from_slice(&(live.len() as u32).to_le_bytes());
+        for (at, &id) in live.iter().enumerate() {
+            position[id as usize] = at as u32 + 1;
+            let node = &table.nodes[id as usize];
+            let parent = if node.parent == ROOT {
+                0
+            } else {
+                position[node.parent as usize]
+            };
+            out.extend_from_slice(&parent.to_le_bytes());
+            out.push(node.kind);
+            out.push(node.flags);
+            out.extend_from_slice(&node.mode.to_le_bytes());
+            out.extend_from_slice(&node.ordinal.to_le_bytes());
+            out.extend_from_slice(&node.size.to_le_bytes());
+            let name = table.name(id).as_bytes();
+            out.extend_from_slice(&(name.len() as u32).to_le_bytes());
+            out.extend_from_slice(name);
+            let link = table.link_target(id).unwrap_or_default().as_bytes();
+            out.extend_from_slice(&(link.len() as u32).to_le_bytes());
+            out.extend_from_slice(link);
+        }
+        out
+    }
+
+    /// The table back from [`LayerTable::encode`]'s bytes. The bytes come from a cache on disk,
+    /// so they are checked as if hostile: `None` unless every node is well formed (known kind
+    /// and flags, a clean UTF-8 name, a parent already read that is a directory or a link, no
+    /// duplicate names) and nothing is left over.
+    pub(crate) fn decode(bytes: &[u8]) -> Option<Self> {
+        let mut input = Cursor(bytes);
+        if input.take(LISTING_MAGIC.len())? != LISTING_MAGIC {
+            return None;
+        }
+        let entries = input.u64()?;
+        let whiteouts = input.u64()?;
+        let symlink_parents = match input.u8()? {
+            0 => false,
+            1 => true,
+            _ => return None,
+        };
+        let root_flags = input.u8()?;
+        let count = input.u32()? as usize;
+        // Each node takes at least 30 bytes: refuse counts the input cannot hold before
+        // allocating for them.
+        if count > bytes.len() / 30 {
+            return None;
+        }
+        let mut table = PathTable {
+            symlink_parents,
+            ..PathTable::default()
+        };
+        if root_flags & !(FLAG_OPAQUE | FLAG_IMPLICIT) != 0 {
+            return None;
+        }
+        table.nodes[ROOT as usize].flags = root_flags;
+        table.nodes.reserve(count);
+        for at in 1..=count as u32 {
+            let parent = input.u32()?;
+            let kind = input.u8()?;
+            let flags = input.u8()?;
+            let mode = input.u32()?;
+            let ordinal = input.u32()?;
+            let size = input.u64()?;
+            let name_len = input.u32()? as usize;
+            let name = std::str::from_utf8(input.take(name_len)?).ok()?;
+            let link_len = input.u32()? as usize;
+            let link = std::str::from_utf8(input.take(link_len)?).ok()?;
+            let known_flags = FLAG_WHITEOUT | FLAG_OPAQUE | FLAG_IMPLICIT;
+            let clean_name = !name.is_empty() && !name.contains('/') && name != "." && name != "..";
+            let has_link = matches!(kind, KIND_SYMLINK | KIND_HARDLINK);
+            if parent >= at
+                || kind > KIND_HARDLINK
+                || flags & !known_flags != 0
+                || !clean_name
+                || (!has_link && !link.is_empty())
+                // A whited-out directory (kind none) keeps the entries the layer put under it.
+                || !matches!(
+                    table.nodes[parent as usize].kind,
+                    KIND_DIRECTORY | KIND_SYMLINK | KIND_NONE
+                )
+                || table.child(parent, name).is_some()
+            {
+                return None;
+            }
+            let id = table.child_or_insert(parent, name).ok()?;
+            if id != at {
+                return None;
+            }
+            let meta = EntryMeta {
+                size,
+                mode,
+                ordinal,
+            };
+            table
+                .set_entry(id, kind, meta, 0, has_link.then_some(link))
+                .ok()?;
+            table.nodes[id as usize].flags = flags;
+        }
+        if !input.0.is_empty() {
+            return None;
+        }
+        Some(Self {
+            table,
+            entries,
+            whiteouts,
+        })
+    }
+}
+
+/// Little-endian reads from a byte slice, `None` at the end.
+struct Cursor<'a>(&'a [u8]);
+
+impl<'a> Cursor<'a> {
+    fn take(&mut self, len: usize) -> Option<&'a [u8]> {
+        if len > self.0.len() {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(len);
+        self.0 = rest;
+        Some(head)
+    }
+
+    fn u8(&mut self) -> Option<u8> {
+        Some(self.take(1)?[0])
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
     }
 }
 
@@ -769,6 +926,122 @@ mod tests {
 
     fn paths(view: &MergedView) -> Vec<String> {
         view.files().map(|f| f.path).collect()
+    }
+
+    /// Layers exercising every node form an encoding must keep: whiteouts (also over a
+    /// directory the layer fills again), opaque directories and an opaque root, links of both
+    /// kinds, entries written under a symbolic link, a file replacing a directory (deleted
+    /// nodes), hidden entries.
+    fn tricky_layers() -> Vec<LayerTable> {
+        let mut lower = LayerTable::default();
+        for path in [
+            "etc/passwd",
+            "opt/app/a",
+            "opt/app/b",
+            "usr/bin/sudo",
+            "var/x/y",
+        ] {
+            lower.add(path, FileKind::File, file(7), None).unwrap();
+        }
+        lower
+            .add("bin", FileKind::Symlink, file(0), Some("usr/bin"))
+            .unwrap();
+        lower
+            .add(
+                "etc/passwd-",
+                FileKind::Hardlink,
+                file(7),
+                Some("etc/passwd"),
+            )
+            .unwrap();
+        let mut upper = LayerTable::default();
+        upper
+            .add("var/x/new", FileKind::File, file(3), None)
+            .unwrap();
+        upper.add_whiteout("var/x").unwrap();
+        upper.add_opaque("opt/app").unwrap();
+        upper
+            .add("opt/app/c", FileKind::File, file(2), None)
+            .unwrap();
+        upper
+            .add("bin/evil", FileKind::File, file(9), None)
+            .unwrap();
+        upper
+            .add("srv/dir/f", FileKind::File, file(1), None)
+            .unwrap();
+        upper.add("srv/dir", FileKind::File, file(4), None).unwrap();
+        upper.add_hidden("dev-node").unwrap();
+        upper
+            .add(
+                "home",
+                FileKind::Directory,
+                EntryMeta {
+                    size: 0,
+                    mode: 0o700,
+                    ordinal: 3,
+                },
+                None,
+            )
+            .unwrap();
+        let mut top = LayerTable::default();
+        top.add_opaque("").unwrap();
+        top.add("only", FileKind::File, file(1), None).unwrap();
+        vec![lower, upper, top]
+    }
+
+    fn listing(view: &MergedView) -> Vec<FileInfo> {
+        view.files().collect()
+    }
+
+    #[test]
+    fn a_layer_table_survives_encoding_exactly() {
+        let layers = tricky_layers();
+        let mut direct = MergedView::default();
+        let mut decoded = MergedView::default();
+        for (index, layer) in layers.into_iter().enumerate() {
+            let bytes = layer.encode();
+            let again = LayerTable::decode(&bytes).expect("decodes");
+            assert_eq!(
+                again.encode(),
+                bytes,
+                "layer {index} re-encodes identically"
+            );
+            assert_eq!(
+                (again.entries, again.whiteouts),
+                (layer.entries, layer.whiteouts)
+            );
+            assert_eq!(again.files_added(), layer.files_added());
+            direct.apply(layer, index as u16, "direct").unwrap();
+            decoded.apply(again, index as u16, "decoded").unwrap();
+            assert_eq!(listing(&decoded), listing(&direct), "after layer {index}");
+        }
+        assert!(paths(&decoded).contains(&"/usr/bin/evil".to_owned()));
+    }
+
+    #[test]
+    fn a_damaged_encoding_is_refused_never_half_read() {
+        for layer in tricky_layers() {
+            let bytes = layer.encode();
+            for cut in 0..bytes.len() {
+                assert!(LayerTable::decode(&bytes[..cut]).is_none(), "cut at {cut}");
+            }
+            let mut longer = bytes.clone();
+            longer.push(0);
+            assert!(LayerTable::decode(&longer).is_none());
+            // Flipping any byte either is refused or gives a table that still encodes (no
+            // panic, no out-of-range index).
+            for at in 0..bytes.len() {
+                for flip in [0x01u8, 0x80, 0xff] {
+                    let mut damaged = bytes.clone();
+                    damaged[at] ^= flip;
+                    if let Some(table) = LayerTable::decode(&damaged) {
+                        let mut view = MergedView::default();
+                        let _ = view.apply(table.clone(), 1, "damaged");
+                        let _ = table.encode();
+                    }
+                }
+            }
+        }
     }
 
     #[test]

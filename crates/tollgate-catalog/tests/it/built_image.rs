@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::process::Command;
 
-use tollgate_catalog::{Ecosystem, inventory};
+use tollgate_catalog::{Ecosystem, InventoryOptions, LayerCache, inventory, inventory_with};
 use tollgate_oci::{Image, OpenOptions, Target};
 use tollgate_test::buildah::{Buildah, run, work_dir};
 use tollgate_test::{shared_or_skip, tool_or_skip};
@@ -143,7 +143,43 @@ fn image_built_with_pip_and_npm_matches_native_tools() {
             .filter(|p| p.ecosystem == Ecosystem::Deb)
             .all(|p| p.layer_index < new_layer)
     );
+
+    // The layer cache across images: with the base image analysed, the built image reads only
+    // its own new layer (the base layers are the same content, whatever buildah did to their
+    // compression), and its inventory is the uncached one.
+    let cache_root = tempfile::tempdir().unwrap();
+    let base_image = Image::open(
+        &Target::parse(&format!("oci:{}:1.0", base.display())).unwrap(),
+        &OpenOptions::default(),
+    )
+    .unwrap();
+    let cache = LayerCache::new(cache_root.path(), image.limits());
+    let base_cached = inventory_with(
+        &base_image,
+        InventoryOptions {
+            progress: None,
+            cache: Some(&cache),
+        },
+    )
+    .unwrap();
+    assert_eq!(base_cached, inventory_of(&base_image));
+    let read = crate::cache::LayersRead::default();
+    let built_cached = inventory_with(
+        &image,
+        InventoryOptions {
+            progress: Some(&read),
+            cache: Some(&cache),
+        },
+    )
+    .unwrap();
+    assert_eq!(built_cached, inventory);
+    assert_eq!(*read.0.lock().unwrap(), [new_layer]);
+    assert!(cache.take_notices().is_empty());
     buildah.remove(&container);
+}
+
+fn inventory_of(image: &Image) -> tollgate_catalog::Inventory {
+    inventory(image, None).unwrap()
 }
 
 /// `npm ls --all --json`: a tree of `dependencies` with `version`; deduplicated entries appear

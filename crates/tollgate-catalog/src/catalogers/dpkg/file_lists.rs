@@ -41,6 +41,28 @@ impl Visitor for DpkgFileLists {
 }
 
 impl DpkgFileLists {
+    /// The lists read from layer `layer_index`: (path, installed files), for the layer cache.
+    pub(crate) fn of_layer(&self, layer_index: usize) -> Vec<(String, Vec<String>)> {
+        self.lists.lock().map_or_else(
+            |_| Vec::new(),
+            |lists| {
+                lists
+                    .range((layer_index, String::new())..(layer_index + 1, String::new()))
+                    .map(|((_, path), files)| (path.clone(), files.clone()))
+                    .collect()
+            },
+        )
+    }
+
+    /// Lists of layer `layer_index` recalled from the layer cache.
+    pub(crate) fn recall(&self, layer_index: usize, lists: Vec<(String, Vec<String>)>) {
+        if let Ok(mut known) = self.lists.lock() {
+            for (path, files) in lists {
+                known.insert((layer_index, path), files);
+            }
+        }
+    }
+
     /// Gives each package of dpkg's status file the list dpkg keeps for it, taking each list
     /// from the layer that holds it in the final filesystem (`is_final`).
     pub(crate) fn attach(self, packages: &mut [Package], is_final: impl Fn(usize, &str) -> bool) {

@@ -94,7 +94,10 @@ impl Summary {
         }
         Self {
             by_severity,
-            fixable: findings.iter().filter(|f| f.status == Status::Fixed).count(),
+            fixable: findings
+                .iter()
+                .filter(|f| f.status == Status::Fixed)
+                .count(),
             suppressed: suppressed.len(),
             packages,
         }

@@ -7,11 +7,14 @@ use std::io::Write;
 use owo_colors::OwoColorize;
 use tollgate_match::Finding;
 
+use crate::escape::terminal;
+use crate::group::{self, Group};
 use crate::{RenderOptions, ScanReport};
 
 /// Write `rows` under `header`, each column as wide as its widest cell, indented by two spaces.
 /// The header is bold and `style` may colour a cell (after padding, so colours do not disturb
-/// the alignment) when `colours` is set.
+/// the alignment) when `colours` is set. Control characters in cells are shown escaped (see
+/// [`terminal`]): cells hold names from images and feeds, which must not drive the terminal.
 pub fn write_table<const N: usize>(
     out: &mut dyn Write,
     header: [&str; N],
@@ -19,7 +22,12 @@ pub fn write_table<const N: usize>(
     colours: bool,
     style: &dyn Fn(usize, &str, String) -> String,
 ) -> std::io::Result<()> {
-    let header = header.map(str::to_owned);
+    let header = header.map(terminal);
+    let rows: Vec<[String; N]> = rows
+        .iter()
+        .map(|row| row.each_ref().map(|cell| terminal(cell)))
+        .collect();
+    let rows = rows.as_slice();
     let widths: Vec<usize> = (0..N)
         .map(|c| {
             rows.iter()
@@ -66,28 +74,6 @@ pub fn paint_severity(severity: &str, padded: String) -> String {
     }
 }
 
-/// Where a package was found, as a group heading: OS packages together, language packages by
-/// the directory or file that holds them (a site-packages directory, a project with
-/// `node_modules`, a jar, a binary).
-fn group_of(finding: &Finding) -> (u8, String) {
-    let package = &finding.package;
-    let os = matches!(package.ecosystem.as_str(), "deb" | "rpm" | "apk");
-    if os {
-        return (0, String::new());
-    }
-    let path = package.path.as_str();
-    let parent = |p: &str| p.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_owned());
-    let location = match package.ecosystem.as_str() {
-        "pypi" if path.ends_with("/METADATA") || path.ends_with("/PKG-INFO") => parent(&parent(path)),
-        "pypi" => parent(path),
-        "npm" => path
-            .find("/node_modules/")
-            .map_or_else(|| path.to_owned(), |at| path[..at].to_owned()),
-        _ => path.to_owned(),
-    };
-    (1, format!("{location} ({})", package.ecosystem))
-}
-
 pub(crate) fn render(
     report: &ScanReport,
     options: RenderOptions,
@@ -98,7 +84,7 @@ pub(crate) fn render(
         .as_ref()
         .map(|os| format!(" ({} {})", os.family, os.version))
         .unwrap_or_default();
-    writeln!(out, "{}{os}", report.target)?;
+    writeln!(out, "{}{}", terminal(&report.target), terminal(&os))?;
     let counts: Vec<String> = report
         .summary
         .by_severity
@@ -115,31 +101,27 @@ pub(crate) fn render(
         report.summary.packages
     )?;
     if let Some(db) = &report.db {
-        writeln!(out, "DB: {} ({}, built {})", db.path, db.content_digest, db.built_at)?;
+        let line = format!(
+            "DB: {} ({}, built {})",
+            db.path, db.content_digest, db.built_at
+        );
+        writeln!(out, "{}", terminal(&line))?;
     }
     for warning in &report.warnings {
-        writeln!(out, "warning: {warning}")?;
+        writeln!(out, "warning: {}", terminal(warning))?;
     }
 
-    let mut groups: BTreeMap<(u8, String), Vec<&Finding>> = BTreeMap::new();
+    let mut groups: BTreeMap<Group, Vec<&Finding>> = BTreeMap::new();
     for finding in &report.findings {
-        groups.entry(group_of(finding)).or_default().push(finding);
+        groups
+            .entry(Group::of_finding(&finding.package))
+            .or_default()
+            .push(finding);
     }
-    for ((kind, location), mut findings) in groups {
+    for (group, mut findings) in groups {
         writeln!(out)?;
-        if kind == 0 {
-            let family = report.os.as_ref().map_or("OS", |os| os.family.as_str());
-            writeln!(out, "OS packages ({family})")?;
-        } else {
-            writeln!(out, "{location}")?;
-        }
-        // Worst first, then by package and id.
-        findings.sort_by(|a, b| {
-            b.severity
-                .cmp(&a.severity)
-                .then_with(|| a.package.name.cmp(&b.package.name))
-                .then_with(|| a.vulnerability_id.cmp(&b.vulnerability_id))
-        });
+        writeln!(out, "{}", terminal(&group.label(report.os.as_ref())))?;
+        findings.sort_by(|a, b| group::worst_first(a, b));
         let rows: Vec<[String; 7]> = findings
             .iter()
             .map(|f| {
@@ -153,13 +135,24 @@ pub(crate) fn render(
                     },
                     f.package.version.clone(),
                     f.fixed_version.clone().unwrap_or_default(),
-                    f.summary.as_deref().map(|s| shorten(s, 60)).unwrap_or_default(),
+                    f.summary
+                        .as_deref()
+                        .map(|s| shorten(s, 60))
+                        .unwrap_or_default(),
                 ]
             })
             .collect();
         write_table(
             out,
-            ["PACKAGE", "VULNERABILITY", "SEVERITY", "STATUS", "INSTALLED", "FIXED IN", "TITLE"],
+            [
+                "PACKAGE",
+                "VULNERABILITY",
+                "SEVERITY",
+                "STATUS",
+                "INSTALLED",
+                "FIXED IN",
+                "TITLE",
+            ],
             &rows,
             options.colours,
             &|column, cell, padded| {
@@ -174,8 +167,13 @@ pub(crate) fn render(
     if !report.suppressed.is_empty() {
         writeln!(out)?;
         writeln!(out, "Suppressed")?;
-        let rows: Vec<[String; 4]> = report
-            .suppressed
+        let mut suppressed: Vec<_> = report.suppressed.iter().collect();
+        suppressed.sort_by(|a, b| {
+            group::worst_first(&a.finding, &b.finding)
+                .then_with(|| a.reason.cmp(&b.reason))
+                .then_with(|| a.source.cmp(&b.source))
+        });
+        let rows: Vec<[String; 4]> = suppressed
             .iter()
             .map(|s| {
                 [
@@ -186,14 +184,23 @@ pub(crate) fn render(
                 ]
             })
             .collect();
-        write_table(out, ["PACKAGE", "VULNERABILITY", "REASON", "BY"], &rows, options.colours, &|_, _, p| p)?;
+        write_table(
+            out,
+            ["PACKAGE", "VULNERABILITY", "REASON", "BY"],
+            &rows,
+            options.colours,
+            &|_, _, p| p,
+        )?;
     }
     for diagnostic in &report.diagnostics {
-        writeln!(
-            out,
-            "warning: {} {} and {}: {}",
-            diagnostic.package.name, diagnostic.package.version, diagnostic.advisory_id, diagnostic.reason
-        )?;
+        let line = format!(
+            "{} {} and {}: {}",
+            diagnostic.package.name,
+            diagnostic.package.version,
+            diagnostic.advisory_id,
+            diagnostic.reason
+        );
+        writeln!(out, "warning: {}", terminal(&line))?;
     }
     let not_covered: usize = report.not_covered.len();
     if not_covered > 0 {
@@ -202,15 +209,19 @@ pub(crate) fn render(
             *reasons.entry(item.reason.as_str()).or_default() += 1;
         }
         for (reason, count) in reasons {
-            writeln!(out, "note: {count} packages not checked: {reason}")?;
+            writeln!(
+                out,
+                "note: {count} packages not checked: {}",
+                terminal(reason)
+            )?;
         }
     }
     for unknown in &report.unknowns {
-        writeln!(
-            out,
-            "warning: {} could not read {} (layer {}): {}",
+        let line = format!(
+            "{} could not read {} (layer {}): {}",
             unknown.cataloger, unknown.path, unknown.layer_index, unknown.reason
-        )?;
+        );
+        writeln!(out, "warning: {}", terminal(&line))?;
     }
     Ok(())
 }
@@ -221,5 +232,22 @@ fn shorten(text: &str, max: usize) -> String {
     } else {
         let cut: String = text.chars().take(max - 1).collect();
         format!("{cut}…")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Format;
+    use crate::testing::{hostile, rendered};
+
+    #[test]
+    fn hostile_text_cannot_drive_the_terminal() {
+        let table = rendered(&hostile(), Format::Table);
+        assert!(!table.contains(['\u{1b}', '\u{0}', '\u{202e}']), "{table}");
+        assert!(table.contains("demo<script>alert(1)</script>]]>"));
+        assert!(table.contains("\\u{1b}[2J\\u{0}\\u{202e}"), "{table}");
+        // One line per row: a line break in a title does not forge a row.
+        assert!(table.contains("title <script>"));
+        assert!(!table.lines().any(|line| line.starts_with("second line")));
     }
 }

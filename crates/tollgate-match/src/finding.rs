@@ -100,6 +100,10 @@ pub struct Finding {
     /// One line about it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
+    /// The other ids the advisories give the vulnerability (GHSA, OSV...), for suppression
+    /// rules that name it by one of them; not part of the report.
+    #[serde(skip)]
+    aliases: Vec<String>,
     #[serde(skip)]
     scheme: Option<Scheme>,
 }
@@ -125,7 +129,39 @@ impl Finding {
                 .summary
                 .clone()
                 .or_else(|| advisory.details.as_ref().map(|d| first_line(d))),
+            aliases: advisory.aliases.clone(),
             scheme: Some(scheme),
+        }
+    }
+
+    /// Every id of the vulnerability: its id, the advisories' ids, and the aliases those
+    /// advisories give (what a VEX statement or an ignore entry may name it by).
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(&self.vulnerability_id)
+            .chain(&self.advisory_ids)
+            .chain(&self.aliases)
+            .map(String::as_str)
+    }
+
+    /// A finding from its parts, for unit tests in other modules of this crate, which cannot
+    /// name the private `scheme` (left `None`: only merging advisories reads it).
+    #[cfg(test)]
+    pub(crate) fn for_test(
+        vulnerability_id: &str,
+        advisory_ids: &[&str],
+        package: FindingPackage,
+    ) -> Self {
+        Self {
+            vulnerability_id: vulnerability_id.to_owned(),
+            advisory_ids: advisory_ids.iter().map(|id| (*id).to_owned()).collect(),
+            package,
+            fixed_version: None,
+            status: Status::Unfixed,
+            severity: Severity::Unknown,
+            cvss: Vec::new(),
+            summary: None,
+            aliases: Vec::new(),
+            scheme: None,
         }
     }
 
@@ -159,6 +195,11 @@ impl Finding {
         }
         if self.summary.is_none() {
             self.summary = other.summary;
+        }
+        for alias in other.aliases {
+            if !self.aliases.contains(&alias) {
+                self.aliases.push(alias);
+            }
         }
     }
 }

@@ -6,11 +6,15 @@
 //! Nothing is dropped silently: a version that cannot be compared becomes a diagnostic that
 //! names the package, the advisory and the reason; an ecosystem the DB has no data for is
 //! reported as not covered.
+//!
+//! Findings are then split by suppression [`Rules`] (ignore files, OpenVEX and CycloneDX VEX)
+//! with [`apply`]: suppressed findings are kept with the rule's reason and place.
 
 mod ecosystem;
 mod finding;
 mod range;
 mod severity;
+mod suppress;
 
 pub use ecosystem::{Query, advisory_ecosystem, query_for};
 pub use finding::{
@@ -18,6 +22,10 @@ pub use finding::{
 };
 pub use range::{Hit, RangeError, affected_by};
 pub use severity::Severity;
+pub use suppress::{
+    Applied, Date, MAX_IGNORE_FILE_BYTES, MAX_VEX_BYTES, Rules, SuppressError, VexFormat, apply,
+    image_purl,
+};
 
 use std::collections::BTreeMap;
 

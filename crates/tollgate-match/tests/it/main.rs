@@ -4,6 +4,7 @@
 mod debian_derived;
 mod known_facts;
 mod properties;
+mod suppress;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

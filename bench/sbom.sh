@@ -25,24 +25,7 @@ peak_kib() { # output, command...: peak RSS of one run, its output kept
   cat "$work/time"
 }
 
-# The floor: every layer blob hashed as stored and hashed again decompressed, one after the
-# other (what any scanner that verifies digests must at least do).
-floor_script() { # oci-layout dir or docker archive
-  if [ -d "$1" ]; then
-    python3 - "$1" <<'PY'
-import json, sys, os
-root = sys.argv[1]
-index = json.load(open(os.path.join(root, "index.json")))
-m = index["manifests"][0]["digest"].split(":")[1]
-manifest = json.load(open(os.path.join(root, "blobs/sha256", m)))
-for l in manifest["layers"]:
-    b = os.path.join(root, "blobs/sha256", l["digest"].split(":")[1])
-    print(f"sha256sum {b} >/dev/null; gzip -dcf {b} | sha256sum >/dev/null")
-PY
-  else
-    echo "sha256sum $1 >/dev/null; gzip -dcf $1 | sha256sum >/dev/null"
-  fi
-}
+. "$here/bench/floor.sh"
 
 printf '%-22s %7s %9s %9s %7s %7s %10s %10s   %s\n' image floor tollgate syft "tg/flr" "sy/tg" "tg MiB" "syft MiB" "correct packages per ecosystem (tollgate / syft / expected)"
 for image in debian-bookworm-app debian-trixie-slim distroless-bookworm rpm-sqlite rpm-ndb rpm-bdb alpine alpine-3.18; do
@@ -86,6 +69,5 @@ extra_tg, extra_sy = len(tg - want), len(sy - want)
 print(", ".join(parts) + f"; not in truth: tollgate {extra_tg}, syft {extra_sy}")
 PY
 )
-  ratio() { python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print(f'{a / b:.2f}' if b > 0 else '-')" "$1" "$2"; }
   printf '%-22s %6ss %8ss %8ss %7s %7s %10.1f %10.1f   %s\n' "$image" "$floor_s" "$tg_s" "$sy_s" "$(ratio "$tg_s" "$floor_s")" "$(ratio "$sy_s" "$tg_s")" "$(echo "$tg_k/1024" | bc -l)" "$(echo "$sy_k/1024" | bc -l)" "$counts"
 done

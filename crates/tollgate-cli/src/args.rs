@@ -137,6 +137,21 @@ pub(crate) struct SbomArgs {
 
     #[command(flatten)]
     pub(crate) image: ImageArgs,
+
+    #[command(flatten)]
+    pub(crate) cache: CacheArgs,
+}
+
+/// The layer cache: analyses of layers kept by layer digest.
+#[derive(Debug, Args)]
+pub(crate) struct CacheArgs {
+    /// Analyse every layer again, and keep nothing (the layer cache is neither read nor written).
+    #[arg(long)]
+    pub(crate) no_cache: bool,
+
+    /// The cache directory (default: $XDG_CACHE_HOME/tollgate, else ~/.cache/tollgate).
+    #[arg(long, env = "TOLLGATE_CACHE_DIR", value_name = "DIR")]
+    pub(crate) cache_dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -177,18 +192,41 @@ pub(crate) struct ScanArgs {
     #[arg(long, short)]
     pub(crate) output: Option<std::path::PathBuf>,
 
+    /// Ignore file (YAML: id, optional package/purls/paths, reason, expires; Trivy's
+    /// .trivyignore.yaml and .trivyignore read too). Default: .tollgateignore when present.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ignorefile: Option<std::path::PathBuf>,
+
+    /// VEX documents (OpenVEX 0.2 or CycloneDX VEX JSON): not_affected and fixed statements
+    /// suppress the findings they name. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) vex: Vec<std::path::PathBuf>,
+
     /// Warn when the DB is older than this (`7d`, `36h`, `90m`, seconds).
     #[arg(long, default_value = "7d", value_name = "AGE", value_parser = crate::args::parse_age)]
     pub(crate) max_db_age: i64,
 
     #[command(flatten)]
     pub(crate) image: ImageArgs,
+
+    #[command(flatten)]
+    pub(crate) cache: CacheArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub(crate) enum ScanFormat {
+    /// Aligned tables grouped by where packages were found.
     Table,
+    /// tollgate.report/v1.
     Json,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
+    /// CycloneDX 1.6 SBOM with its vulnerabilities.
+    CyclonedxJson,
+    /// JUnit XML for CI test reports.
+    Junit,
+    /// One self-contained HTML page.
+    Html,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

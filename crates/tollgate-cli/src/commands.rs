@@ -5,8 +5,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use tollgate_oci::{Credentials, Image, Limits, OpenOptions, RegistryOptions, Target, parse_size};
 
-use crate::args::{Command, ImageArgs};
+use crate::args::{CacheArgs, Command, ImageArgs};
 use crate::printer::Printer;
+use crate::progress::LayerBars;
 
 pub(crate) mod db;
 mod inspect;
@@ -45,4 +46,34 @@ pub(crate) fn open_image(target: &str, args: &ImageArgs) -> anyhow::Result<Image
         temp_dir: None,
     };
     Image::open(&target, &options).with_context(|| format!("failed to open `{target}`"))
+}
+
+/// The inventory of an image: its layers walked once, with progress bars on a terminal, and
+/// layers analysed before taken from the layer cache (unless `--no-cache`).
+pub(crate) fn take_inventory(
+    image: &Image,
+    cache: &CacheArgs,
+    printer: &Printer,
+) -> anyhow::Result<tollgate_catalog::Inventory> {
+    let cache = (!cache.no_cache).then(|| {
+        let root = cache.cache_dir.clone().unwrap_or_else(db::cache_dir);
+        tollgate_catalog::LayerCache::new(&root, image.limits())
+    });
+    let bars = printer
+        .wants_progress()
+        .then(|| LayerBars::new(&image.layers));
+    let options = tollgate_catalog::InventoryOptions {
+        progress: bars.as_ref().map(|b| b as &dyn tollgate_oci::Progress),
+        cache: cache.as_ref(),
+    };
+    let inventory = tollgate_catalog::inventory_with(image, options)
+        .with_context(|| format!("failed to read the layers of `{}`", image.target()));
+    drop(bars);
+    for notice in cache
+        .iter()
+        .flat_map(tollgate_catalog::LayerCache::take_notices)
+    {
+        printer.warning(&notice);
+    }
+    inventory
 }

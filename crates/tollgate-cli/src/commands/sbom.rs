@@ -4,13 +4,11 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use tollgate_catalog::Inventory;
 use tollgate_catalog::sbom::{SbomOptions, to_cyclonedx, to_spdx};
 
 use crate::args::{SbomArgs, SbomFormat};
 use crate::printer::Printer;
-use crate::progress::LayerBars;
 
 #[derive(serde::Serialize)]
 struct SbomReport<'a> {
@@ -21,15 +19,7 @@ struct SbomReport<'a> {
 
 pub(crate) fn run(args: &SbomArgs, printer: &Printer) -> anyhow::Result<ExitCode> {
     let image = crate::commands::open_image(&args.target, &args.image)?;
-    let bars = printer
-        .wants_progress()
-        .then(|| LayerBars::new(&image.layers));
-    let inventory = tollgate_catalog::inventory(
-        &image,
-        bars.as_ref().map(|b| b as &dyn tollgate_oci::Progress),
-    )
-    .with_context(|| format!("failed to read the layers of `{}`", image.target()))?;
-    drop(bars);
+    let inventory = crate::commands::take_inventory(&image, &args.cache, printer)?;
     let colours = args.output.is_none() && printer.colours();
     crate::output::write_output(printer, args.output.as_deref(), |out| match args.format {
         SbomFormat::Table => write_table(out, &inventory, colours),

@@ -11,7 +11,6 @@ use tollgate_vulndb::Db;
 
 use crate::args::{ScanArgs, ScanFormat};
 use crate::printer::Printer;
-use crate::progress::LayerBars;
 
 /// Largest SBOM read as a scan target.
 const MAX_SBOM: u64 = 256 << 20;
@@ -42,9 +41,20 @@ pub(crate) fn run(args: &ScanArgs, printer: &Printer) -> anyhow::Result<ExitCode
         printer.warning(&warning);
         warnings.push(warning);
     }
-    let mut suppressed: Vec<Suppressed> = Vec::new();
+    let rules = suppression_rules(args)?;
+    let applied = tollgate_match::apply(
+        &rules,
+        matched.findings,
+        tollgate_match::Date::today_utc(),
+        tollgate_match::image_purl(&inventory.image).as_deref(),
+    );
+    for warning in rules.warnings().iter().chain(&applied.warnings) {
+        printer.warning(warning);
+        warnings.push(warning.clone());
+    }
+    let mut suppressed: Vec<Suppressed> = applied.suppressed;
     let mut findings: Vec<Finding> = Vec::new();
-    for finding in matched.findings {
+    for finding in applied.kept {
         if args.ignore_unfixed && finding.status == Status::Unfixed {
             suppressed.push(Suppressed {
                 finding,
@@ -84,6 +94,10 @@ pub(crate) fn run(args: &ScanArgs, printer: &Printer) -> anyhow::Result<ExitCode
     let format = match args.format {
         ScanFormat::Table => Format::Table,
         ScanFormat::Json => Format::Json,
+        ScanFormat::Sarif => Format::Sarif,
+        ScanFormat::CyclonedxJson => Format::CycloneDx,
+        ScanFormat::Junit => Format::Junit,
+        ScanFormat::Html => Format::Html,
     };
     let colours = args.output.is_none() && printer.colours();
     crate::output::write_output(printer, args.output.as_deref(), |out| {
@@ -94,6 +108,28 @@ pub(crate) fn run(args: &ScanArgs, printer: &Printer) -> anyhow::Result<ExitCode
         return Ok(ExitCode::from(args.exit_code));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The ignore file and VEX documents. `.tollgateignore` in the working directory applies when
+/// no `--ignorefile` is given and it exists; a file named on the command line must exist.
+fn suppression_rules(args: &ScanArgs) -> anyhow::Result<tollgate_match::Rules> {
+    const DEFAULT_IGNORE_FILE: &str = ".tollgateignore";
+    let mut rules = tollgate_match::Rules::new();
+    let ignore_file = args.ignorefile.clone().or_else(|| {
+        let default = std::path::PathBuf::from(DEFAULT_IGNORE_FILE);
+        default.is_file().then_some(default)
+    });
+    if let Some(path) = ignore_file {
+        rules
+            .load_ignore_file(&path)
+            .context("the ignore file was not applied; fix it or pass --ignorefile")?;
+    }
+    for path in &args.vex {
+        rules
+            .load_vex(path)
+            .context("the VEX document was not applied")?;
+    }
+    Ok(rules)
 }
 
 /// The inventory of an image, or the packages an SBOM lists.
@@ -108,15 +144,7 @@ fn inventory(args: &ScanArgs, printer: &Printer) -> anyhow::Result<Inventory> {
         return Ok(inventory);
     }
     let image = crate::commands::open_image(&args.target, &args.image)?;
-    let bars = printer
-        .wants_progress()
-        .then(|| LayerBars::new(&image.layers));
-    let inventory = tollgate_catalog::inventory(
-        &image,
-        bars.as_ref().map(|b| b as &dyn tollgate_oci::Progress),
-    )
-    .with_context(|| format!("failed to read the layers of `{}`", image.target()))?;
-    Ok(inventory)
+    crate::commands::take_inventory(&image, &args.cache, printer)
 }
 
 fn read_bounded(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {

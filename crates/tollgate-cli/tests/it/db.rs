@@ -1,16 +1,6 @@
 //! `tollgate db build` and `tollgate db info` on the real feeds.
 
-use std::process::{Command, Output};
-
-fn tollgate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("SOURCE_DATE_EPOCH", "1795436800")
-        .env_remove("TOLLGATE_DB")
-        .output()
-        .unwrap()
-}
+use crate::tollgate;
 
 #[test]
 fn build_then_info() {

@@ -1,18 +1,11 @@
 //! `tollgate inspect`: output formats, exit codes and one-line errors.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+use crate::tollgate;
 
 use tollgate_test::shared_or_skip;
-
-fn tollgate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args(args)
-        .current_dir(tollgate_test::workspace_root())
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
 
 fn example() -> PathBuf {
     tollgate_test::workspace_root().join("examples/images/alpine-3.18")

@@ -6,3 +6,22 @@ mod inspect;
 mod sbom;
 mod scan;
 mod version;
+
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// Run the binary from the workspace root, reproducibly: no colours, a fixed creation time, no
+/// DB from the environment, and a layer cache of this test run's own (never the user's).
+pub(crate) fn tollgate(args: &[&str]) -> Output {
+    static CACHE: OnceLock<tempfile::TempDir> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| tempfile::tempdir().unwrap());
+    Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args(args)
+        .current_dir(tollgate_test::workspace_root())
+        .env("NO_COLOR", "1")
+        .env("SOURCE_DATE_EPOCH", "1795436800")
+        .env("TOLLGATE_CACHE_DIR", cache.path())
+        .env_remove("TOLLGATE_DB")
+        .output()
+        .unwrap()
+}

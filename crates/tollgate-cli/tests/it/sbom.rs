@@ -1,16 +1,6 @@
 //! `tollgate sbom`: formats, files written whole or not at all, reproducible output.
 
-use std::process::{Command, Output};
-
-fn tollgate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args(args)
-        .current_dir(tollgate_test::workspace_root())
-        .env("NO_COLOR", "1")
-        .env("SOURCE_DATE_EPOCH", "1795436800")
-        .output()
-        .unwrap()
-}
+use crate::tollgate;
 
 #[test]
 fn sbom_example_table() {

@@ -2,18 +2,9 @@
 //! findings on the shared images with a DB built from ../shared/data.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn tollgate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args(args)
-        .current_dir(tollgate_test::workspace_root())
-        .env("NO_COLOR", "1")
-        .env("SOURCE_DATE_EPOCH", "1795436800")
-        .env_remove("TOLLGATE_DB")
-        .output()
-        .unwrap()
-}
+use crate::tollgate;
 
 fn build_db(dir: &Path, from: &[&str]) -> String {
     let db = dir.join("tollgate.db").display().to_string();
@@ -292,4 +283,316 @@ fn ignore_unfixed_suppresses_with_a_reason() {
         filtered["suppressed"][0]["reason"],
         "no fix yet (--ignore-unfixed)"
     );
+}
+
+/// The shared DB and the shared debian-bookworm-app image, or `None` (skipped) without
+/// ../shared outside CI.
+fn shared_debian_app(dir: &Path) -> Option<(String, String)> {
+    let data = tollgate_test::shared("data")?;
+    let images = tollgate_test::shared("images")?;
+    let db = build_db(
+        dir,
+        &[
+            data.join("osv").to_str().unwrap(),
+            data.join("alpine-secdb").to_str().unwrap(),
+        ],
+    );
+    let target = format!("oci:{}:1.0", images.join("debian-bookworm-app").display());
+    Some((db, target))
+}
+
+fn has_finding(report: &serde_json::Value, list: &str, package: &str, id: &str) -> bool {
+    let entries = report[list].as_array().unwrap();
+    entries.iter().any(|entry| {
+        let finding = if list == "suppressed" {
+            &entry["finding"]
+        } else {
+            entry
+        };
+        finding["package"]["name"] == package && finding["vulnerability_id"] == id
+    })
+}
+
+#[test]
+fn an_ignore_file_suppresses_with_its_reason_until_it_expires() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((db, target)) = shared_debian_app(dir.path()) else {
+        return;
+    };
+    let ignore = dir.path().join("ignore.yaml");
+    fs_err::write(
+        &ignore,
+        "vulnerabilities:\n\
+         \x20 - id: CVE-2021-33503\n\
+         \x20   purls: [pkg:pypi/urllib3]\n\
+         \x20   reason: the proxy code path is not used\n\
+         \x20   expires: 2999-01-01\n\
+         \x20 - id: CVE-2023-32681\n\
+         \x20   reason: accepted until the upgrade\n\
+         \x20   expires: 2020-01-01\n",
+    )
+    .unwrap();
+    let ignore_path = ignore.to_str().unwrap();
+    let output = tollgate(&[
+        "scan",
+        "--db",
+        &db,
+        "-f",
+        "json",
+        "--ignorefile",
+        ignore_path,
+        &target,
+    ]);
+    let report = json(&output);
+    assert!(!has_finding(
+        &report,
+        "findings",
+        "urllib3",
+        "CVE-2021-33503"
+    ));
+    assert!(has_finding(
+        &report,
+        "suppressed",
+        "urllib3",
+        "CVE-2021-33503"
+    ));
+    let suppressed = report["suppressed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["finding"]["vulnerability_id"] == "CVE-2021-33503")
+        .unwrap();
+    let reason = suppressed["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("the proxy code path is not used"),
+        "{reason}"
+    );
+    assert!(
+        suppressed["source"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{ignore_path}:")),
+        "{suppressed}"
+    );
+    assert_eq!(
+        report["summary"]["suppressed"],
+        report["suppressed"].as_array().unwrap().len()
+    );
+    // The expired entry no longer applies, and says so.
+    assert!(has_finding(
+        &report,
+        "findings",
+        "requests",
+        "CVE-2023-32681"
+    ));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("expired"), "{stderr}");
+    assert!(
+        report["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("expired")),
+        "{}",
+        report["warnings"]
+    );
+
+    // A broken ignore file stops the scan with one line naming it; nothing is written.
+    fs_err::write(&ignore, "vulnerabilities:\n  - reason: no id here\n").unwrap();
+    let out_file = dir.path().join("report.json");
+    let output = tollgate(&[
+        "scan",
+        "--db",
+        &db,
+        "--ignorefile",
+        ignore_path,
+        "-o",
+        out_file.to_str().unwrap(),
+        &target,
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(ignore_path), "{stderr}");
+    assert!(!out_file.exists());
+}
+
+#[test]
+fn vex_statements_suppress_what_they_call_not_affected() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((db, target)) = shared_debian_app(dir.path()) else {
+        return;
+    };
+    // As `vexctl create` writes it.
+    let openvex = dir.path().join("app.openvex.json");
+    fs_err::write(
+        &openvex,
+        r#"{
+  "@context": "https://openvex.dev/ns/v0.2.0",
+  "@id": "https://openvex.dev/docs/public/vex-0001",
+  "author": "Security Team <security@example.com>",
+  "timestamp": "2026-11-01T10:00:00Z",
+  "version": 1,
+  "statements": [
+    {
+      "vulnerability": {"name": "CVE-2023-32681"},
+      "timestamp": "2026-11-01T10:00:00Z",
+      "products": [{"@id": "pkg:pypi/requests"}],
+      "status": "not_affected",
+      "justification": "vulnerable_code_not_in_execute_path"
+    },
+    {
+      "vulnerability": {"name": "CVE-2020-28493"},
+      "products": [{"@id": "pkg:pypi/jinja2"}],
+      "status": "under_investigation"
+    }
+  ]
+}"#,
+    )
+    .unwrap();
+    let report = json(&tollgate(&[
+        "scan",
+        "-q",
+        "--db",
+        &db,
+        "-f",
+        "json",
+        "--vex",
+        openvex.to_str().unwrap(),
+        &target,
+    ]));
+    assert!(has_finding(
+        &report,
+        "suppressed",
+        "requests",
+        "CVE-2023-32681"
+    ));
+    assert!(!has_finding(
+        &report,
+        "findings",
+        "requests",
+        "CVE-2023-32681"
+    ));
+    // under_investigation keeps the finding.
+    assert!(has_finding(&report, "findings", "Jinja2", "CVE-2020-28493"));
+    let reason = report["suppressed"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("not_affected") && reason.contains("vulnerable_code_not_in_execute_path"),
+        "{reason}"
+    );
+
+    // The same decision in CycloneDX VEX, as cyclonedx-cli writes an analysis.
+    let cyclonedx = dir.path().join("app.cdx.json");
+    fs_err::write(
+        &cyclonedx,
+        r#"{
+  "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+  "vulnerabilities": [{
+    "id": "CVE-2021-33503",
+    "analysis": {"state": "not_affected", "justification": "code_not_reachable",
+                 "detail": "no proxies are configured"},
+    "affects": [{"ref": "pkg:pypi/urllib3@1.26.4"}]
+  }]
+}"#,
+    )
+    .unwrap();
+    let report = json(&tollgate(&[
+        "scan",
+        "-q",
+        "--db",
+        &db,
+        "-f",
+        "json",
+        "--vex",
+        openvex.to_str().unwrap(),
+        "--vex",
+        cyclonedx.to_str().unwrap(),
+        &target,
+    ]));
+    assert!(has_finding(
+        &report,
+        "suppressed",
+        "urllib3",
+        "CVE-2021-33503"
+    ));
+    assert!(has_finding(
+        &report,
+        "suppressed",
+        "requests",
+        "CVE-2023-32681"
+    ));
+
+    // A statement about another version of the package does not apply to this one.
+    let text = fs_err::read_to_string(&cyclonedx).unwrap();
+    fs_err::write(&cyclonedx, text.replace("urllib3@1.26.4", "urllib3@1.26.5")).unwrap();
+    let report = json(&tollgate(&[
+        "scan",
+        "-q",
+        "--db",
+        &db,
+        "-f",
+        "json",
+        "--vex",
+        cyclonedx.to_str().unwrap(),
+        &target,
+    ]));
+    assert!(has_finding(
+        &report,
+        "findings",
+        "urllib3",
+        "CVE-2021-33503"
+    ));
+}
+
+#[test]
+fn the_layer_cache_is_kept_reused_and_never_trusted_when_damaged() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = build_db(dir.path(), &["examples/data"]);
+    let cache = dir.path().join("cache");
+    let target = "oci:examples/images/alpine-3.4:1.0";
+    let scan = |extra: &[&str]| {
+        let mut args = vec!["scan", "--db", &db, "-f", "json"];
+        args.extend(extra);
+        args.push(target);
+        tollgate(&args)
+    };
+    let cache_dir = cache.to_str().unwrap();
+    let uncached = scan(&["--no-cache", "--cache-dir", cache_dir]);
+    assert!(!cache.exists(), "--no-cache writes nothing");
+    let cold = scan(&["--cache-dir", cache_dir]);
+    let entries: Vec<_> = walk_files(&cache);
+    assert_eq!(entries.len(), 1, "one entry for the one layer: {entries:?}");
+    let warm = scan(&["--cache-dir", cache_dir]);
+    assert_eq!(json(&cold), json(&uncached));
+    assert_eq!(json(&warm), json(&uncached));
+    assert!(
+        warm.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&warm.stderr)
+    );
+
+    let mut bytes = fs_err::read(&entries[0]).unwrap();
+    let last = bytes.len() - 2;
+    bytes[last] ^= 1;
+    fs_err::write(&entries[0], &bytes).unwrap();
+    let damaged = scan(&["--cache-dir", cache_dir]);
+    assert_eq!(json(&damaged), json(&uncached));
+    let stderr = String::from_utf8_lossy(&damaged.stderr);
+    assert!(stderr.contains("discarded"), "{stderr}");
+}
+
+fn walk_files(root: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(directory) = pending.pop() {
+        for entry in fs_err::read_dir(&directory).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files
 }

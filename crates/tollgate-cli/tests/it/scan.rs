@@ -596,3 +596,116 @@ fn walk_files(root: &Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+/// Every format of the README example, as golden files. The DB path (a temporary directory)
+/// is the only part that changes from run to run.
+#[test]
+fn every_format_of_the_readme_example_is_golden() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = build_db(dir.path(), &["examples/data"]);
+    for format in ["table", "json", "sarif", "cyclonedx-json", "junit", "html"] {
+        let output = tollgate(&[
+            "scan",
+            "-q",
+            "--db",
+            &db,
+            "-f",
+            format,
+            "oci:examples/images/alpine-3.4:1.0",
+        ]);
+        assert!(
+            output.status.success(),
+            "{format}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let text = String::from_utf8(output.stdout)
+            .unwrap()
+            .replace(&db, "[DB]")
+            .replace(env!("CARGO_PKG_VERSION"), "[VERSION]");
+        insta::assert_snapshot!(format!("scan_example_{format}"), text);
+    }
+}
+
+/// Every shared image scanned end to end with the DB built from ../shared/data: the findings
+/// (package, version, vulnerability, severity, status, fixed version) as golden files. The
+/// matcher's exactness is proven in tollgate-match's tests against the Debian-derived TSVs and
+/// the secdb; these pin the whole command.
+#[test]
+fn every_shared_image_scans_to_its_golden_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(data) = tollgate_test::shared("data") else {
+        return;
+    };
+    let Some(images) = tollgate_test::shared("images") else {
+        return;
+    };
+    let db = build_db(
+        dir.path(),
+        &[
+            data.join("osv").to_str().unwrap(),
+            data.join("alpine-secdb").to_str().unwrap(),
+        ],
+    );
+    let mut targets: Vec<(String, String)> = tollgate_test::SHARED_OCI_IMAGES
+        .iter()
+        .map(|image| {
+            (
+                (*image).to_owned(),
+                format!("oci:{}:1.0", images.join(image).display()),
+            )
+        })
+        .collect();
+    targets.push((
+        "debian-trixie-slim".to_owned(),
+        format!(
+            "docker-archive:{}",
+            images.join("debian-trixie-slim.tar.gz").display()
+        ),
+    ));
+    for (name, target) in targets {
+        let report = json(&tollgate(&[
+            "scan", "-q", "--db", &db, "-f", "json", &target,
+        ]));
+        let mut lines: Vec<String> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let package = &f["package"];
+                format!(
+                    "{} {} {} {} {} {} {}",
+                    package["ecosystem"].as_str().unwrap(),
+                    package["name"].as_str().unwrap(),
+                    package["version"].as_str().unwrap(),
+                    f["vulnerability_id"].as_str().unwrap(),
+                    f["severity"].as_str().unwrap(),
+                    f["status"].as_str().unwrap(),
+                    f["fixed_version"].as_str().unwrap_or("-"),
+                )
+            })
+            .collect();
+        lines.sort();
+        let summary = &report["summary"];
+        // Packages no feed covers, by reason.
+        let mut not_covered: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for entry in report["not_covered"].as_array().unwrap() {
+            not_covered
+                .entry(entry["reason"].as_str().unwrap().to_owned())
+                .or_default()
+                .push(entry["package"]["name"].as_str().unwrap().to_owned());
+        }
+        let not_covered: Vec<String> = not_covered
+            .into_iter()
+            .map(|(reason, mut names)| {
+                names.sort();
+                format!("not covered: {reason}: {}", names.join(" "))
+            })
+            .collect();
+        let text = format!(
+            "summary: {summary}\n{}\n{}\n",
+            not_covered.join("\n"),
+            lines.join("\n")
+        );
+        insta::assert_snapshot!(format!("scan_shared_{name}"), text);
+    }
+}

@@ -167,18 +167,8 @@ fn an_sbom_scans_like_its_image() {
             ids.sort();
             ids
         };
-        let from_image = ids(json(&tollgate(&[
-            "scan", "-q", "--db", &db, "-f", "json", target,
-        ])));
-        let from_sbom = ids(json(&tollgate(&[
-            "scan",
-            "-q",
-            "--db",
-            &db,
-            "-f",
-            "json",
-            &format!("sbom:{}", sbom.display()),
-        ])));
+        let from_image = ids(scan_report(&db, &[], target));
+        let from_sbom = ids(scan_report(&db, &[], &format!("sbom:{}", sbom.display())));
         assert_eq!(from_sbom, from_image, "{format}");
     }
 }
@@ -200,9 +190,7 @@ fn the_shared_debian_image_has_its_pypi_advisories() {
         ],
     );
     let target = format!("oci:{}:1.0", images.join("debian-bookworm-app").display());
-    let report = json(&tollgate(&[
-        "scan", "-q", "--db", &db, "-f", "json", &target,
-    ]));
+    let report = scan_report(&db, &[], &target);
     let found: Vec<(String, String)> = report["findings"]
         .as_array()
         .unwrap()
@@ -248,9 +236,7 @@ fn ignore_unfixed_suppresses_with_a_reason() {
     .unwrap();
     let db = build_db(dir.path(), &[feeds.to_str().unwrap()]);
     let target = "oci:examples/images/alpine-3.4:1.0";
-    let all = json(&tollgate(&[
-        "scan", "-q", "--db", &db, "-f", "json", target,
-    ]));
+    let all = scan_report(&db, &[], target);
     let unfixed: Vec<&serde_json::Value> = all["findings"]
         .as_array()
         .unwrap()
@@ -264,16 +250,7 @@ fn ignore_unfixed_suppresses_with_a_reason() {
             .all(|f| f["vulnerability_id"] == "CVE-2099-0001"),
         "{unfixed:?}"
     );
-    let filtered = json(&tollgate(&[
-        "scan",
-        "-q",
-        "--db",
-        &db,
-        "-f",
-        "json",
-        "--ignore-unfixed",
-        target,
-    ]));
+    let filtered = scan_report(&db, &["--ignore-unfixed"], target);
     assert_eq!(filtered["summary"]["suppressed"], unfixed.len());
     assert_eq!(
         filtered["findings"].as_array().unwrap().len(),
@@ -299,6 +276,14 @@ fn shared_debian_app(dir: &Path) -> Option<(String, String)> {
     );
     let target = format!("oci:{}:1.0", images.join("debian-bookworm-app").display());
     Some((db, target))
+}
+
+/// `tollgate scan -q --db DB -f json EXTRA... TARGET`, parsed.
+fn scan_report(db: &str, extra: &[&str], target: &str) -> serde_json::Value {
+    let mut args = vec!["scan", "-q", "--db", db, "-f", "json"];
+    args.extend(extra);
+    args.push(target);
+    json(&tollgate(&args))
 }
 
 fn has_finding(report: &serde_json::Value, list: &str, package: &str, id: &str) -> bool {
@@ -450,17 +435,7 @@ fn vex_statements_suppress_what_they_call_not_affected() {
 }"#,
     )
     .unwrap();
-    let report = json(&tollgate(&[
-        "scan",
-        "-q",
-        "--db",
-        &db,
-        "-f",
-        "json",
-        "--vex",
-        openvex.to_str().unwrap(),
-        &target,
-    ]));
+    let report = scan_report(&db, &["--vex", openvex.to_str().unwrap()], &target);
     assert!(has_finding(
         &report,
         "suppressed",
@@ -496,19 +471,16 @@ fn vex_statements_suppress_what_they_call_not_affected() {
 }"#,
     )
     .unwrap();
-    let report = json(&tollgate(&[
-        "scan",
-        "-q",
-        "--db",
+    let report = scan_report(
         &db,
-        "-f",
-        "json",
-        "--vex",
-        openvex.to_str().unwrap(),
-        "--vex",
-        cyclonedx.to_str().unwrap(),
+        &[
+            "--vex",
+            openvex.to_str().unwrap(),
+            "--vex",
+            cyclonedx.to_str().unwrap(),
+        ],
         &target,
-    ]));
+    );
     assert!(has_finding(
         &report,
         "suppressed",
@@ -525,17 +497,7 @@ fn vex_statements_suppress_what_they_call_not_affected() {
     // A statement about another version of the package does not apply to this one.
     let text = fs_err::read_to_string(&cyclonedx).unwrap();
     fs_err::write(&cyclonedx, text.replace("urllib3@1.26.4", "urllib3@1.26.5")).unwrap();
-    let report = json(&tollgate(&[
-        "scan",
-        "-q",
-        "--db",
-        &db,
-        "-f",
-        "json",
-        "--vex",
-        cyclonedx.to_str().unwrap(),
-        &target,
-    ]));
+    let report = scan_report(&db, &["--vex", cyclonedx.to_str().unwrap()], &target);
     assert!(has_finding(
         &report,
         "findings",
@@ -663,9 +625,7 @@ fn every_shared_image_scans_to_its_golden_findings() {
         ),
     ));
     for (name, target) in targets {
-        let report = json(&tollgate(&[
-            "scan", "-q", "--db", &db, "-f", "json", &target,
-        ]));
+        let report = scan_report(&db, &[], &target);
         let mut lines: Vec<String> = report["findings"]
             .as_array()
             .unwrap()

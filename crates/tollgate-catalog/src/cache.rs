@@ -46,6 +46,14 @@ pub(crate) struct LayerFindings {
     pub(crate) dpkg_file_lists: Vec<(String, Vec<String>)>,
     /// Files a visitor could not analyse: (visitor, path, message).
     pub(crate) problems: Vec<(String, String, String)>,
+    /// What each other analyzer found, by [`analyzer_key`].
+    #[serde(default)]
+    pub(crate) analyzers: BTreeMap<String, serde_json::Value>,
+}
+
+/// The key of an analyzer's findings in an entry: its id and version.
+pub(crate) fn analyzer_key(id: &str, version: u32) -> String {
+    format!("{id}@{version}")
 }
 
 /// One file one cataloger read.
@@ -124,9 +132,20 @@ impl LayerCache {
         self.directory.join(digest.to_string().replace(':', "-"))
     }
 
-    /// The cached analysis of `layer`, if there is a sound one. A missing entry is quietly
-    /// `None`; a damaged one is deleted and reported.
-    pub(crate) fn recall(&self, layer: &Layer) -> Option<CachedLayer> {
+    /// Delete `layer`'s entry, saying why.
+    pub(crate) fn discard(&self, layer: &Layer, reason: &str) {
+        let path = self.entry_path(layer);
+        let _ = fs_err::remove_file(&path);
+        self.notice(format!(
+            "layer cache: discarded the entry {} ({reason}); the layer is read again",
+            path.display()
+        ));
+    }
+
+    /// The cached analysis of `layer`, if there is a sound one holding the findings of every
+    /// analyzer in `required` (keys of [`analyzer_key`]). A missing entry, or one made without
+    /// some of those analyzers, is quietly `None`; a damaged one is deleted and reported.
+    pub(crate) fn recall(&self, layer: &Layer, required: &[String]) -> Option<CachedLayer> {
         let path = self.entry_path(layer);
         let file = match fs_err::File::open(&path) {
             Ok(file) => file,
@@ -150,13 +169,12 @@ impl LayerCache {
             Err(error) => Err(format!("cannot be read: {error}")),
         };
         match decoded {
-            Ok(cached) => Some(cached),
+            Ok(cached) => required
+                .iter()
+                .all(|key| cached.findings.analyzers.contains_key(key))
+                .then_some(cached),
             Err(reason) => {
-                let _ = fs_err::remove_file(&path);
-                self.notice(format!(
-                    "layer cache: discarded the entry {} ({reason}); the layer is read again",
-                    path.display()
-                ));
+                self.discard(layer, &reason);
                 None
             }
         }
@@ -306,6 +324,10 @@ mod tests {
                 "/usr/bin/x".to_owned(),
                 "too big".to_owned(),
             )],
+            analyzers: BTreeMap::from([(
+                analyzer_key("secrets", 1),
+                serde_json::json!([{"path": "/root/.ssh/id_rsa"}]),
+            )]),
         }
     }
 

@@ -93,6 +93,36 @@ pub struct InventoryOptions<'a> {
     pub progress: Option<&'a dyn Progress>,
     /// Layers analysed before are taken from here, and new analyses kept here.
     pub cache: Option<&'a LayerCache>,
+    /// Other analyses riding on the same pass (secrets, configuration files...).
+    pub analyzers: &'a [&'a dyn LayerAnalyzer],
+}
+
+/// An analysis that rides on the inventory's one pass over the layers, with what it finds in
+/// each layer kept in the layer cache next to the catalogers' findings.
+///
+/// A layer's files can be delivered after [`LayerAnalyzer::restore_layer`] gave the same
+/// layer's findings (when another analyzer's kept findings for it were damaged): keep findings
+/// keyed by (layer, path), so that a delivery replaces what was restored.
+pub trait LayerAnalyzer: Visitor {
+    /// Bumped whenever what it finds in the same layer changes (part of the cache key).
+    fn version(&self) -> u32;
+    /// What it found in layer `layer_index`, for the cache.
+    fn save_layer(&self, layer_index: usize) -> serde_json::Value;
+    /// Take the findings of layer `layer_index` from the cache, replacing any it has for that
+    /// layer. An error (a malformed value) leaves its findings for the layer unchanged.
+    ///
+    /// # Errors
+    /// What is malformed in `saved`.
+    fn restore_layer(&self, layer_index: usize, saved: serde_json::Value) -> Result<(), String>;
+}
+
+/// One pass over an image: its inventory, and its final filesystem for the checks that look
+/// at it.
+pub struct Pass {
+    /// What is installed.
+    pub inventory: Inventory,
+    /// The final filesystem (file kinds, modes, links, the layer of each file).
+    pub view: MergedView,
 }
 
 /// Inventory `image`: one walk over its layers, verified as always.
@@ -104,7 +134,7 @@ pub fn inventory(
         image,
         InventoryOptions {
             progress,
-            cache: None,
+            ..InventoryOptions::default()
         },
     )
 }
@@ -114,6 +144,11 @@ pub fn inventory_with(
     image: &Image,
     options: InventoryOptions<'_>,
 ) -> tollgate_oci::Result<Inventory> {
+    analyse(image, options).map(|pass| pass.inventory)
+}
+
+/// One pass over `image` for its inventory and the other analyzers of `options`.
+pub fn analyse(image: &Image, options: InventoryOptions<'_>) -> tollgate_oci::Result<Pass> {
     let findings = Mutex::new(BTreeMap::new());
     let os_files = OsFiles {
         selectors: os::OS_FILES
@@ -136,12 +171,29 @@ pub fn inventory_with(
     let dpkg_file_lists = DpkgFileLists::default();
     visitors.push(&os_files);
     visitors.push(&dpkg_file_lists);
+    visitors.extend(options.analyzers.iter().map(|a| *a as &dyn Visitor));
 
+    let analyzer_keys: Vec<String> = options
+        .analyzers
+        .iter()
+        .map(|analyzer| cache::analyzer_key(analyzer.id(), analyzer.version()))
+        .collect();
     let recalled: Vec<Option<CachedLayer>> = match options.cache {
         Some(cache) => image
             .layers
             .par_iter()
-            .map(|layer| cache.recall(layer))
+            .enumerate()
+            .map(|(layer_index, layer)| {
+                let mut cached = cache.recall(layer, &analyzer_keys)?;
+                for (analyzer, key) in options.analyzers.iter().zip(&analyzer_keys) {
+                    let saved = cached.findings.analyzers.remove(key).unwrap_or_default();
+                    if let Err(reason) = analyzer.restore_layer(layer_index, saved) {
+                        cache.discard(layer, &format!("malformed `{key}` findings: {reason}"));
+                        return None;
+                    }
+                }
+                Some(cached)
+            })
             .collect(),
         None => Vec::new(),
     };
@@ -162,7 +214,14 @@ pub fn inventory_with(
     let mut walk = image.walk_recalling(&visitors, options.progress, recall)?;
 
     if let Some(cache) = options.cache {
-        keep_in_cache(cache, image, &walk, &findings, &os_files, &dpkg_file_lists);
+        let kept = Kept {
+            findings: &findings,
+            os_files: &os_files,
+            dpkg_file_lists: &dpkg_file_lists,
+            analyzers: options.analyzers,
+            analyzer_keys: &analyzer_keys,
+        };
+        keep_in_cache(cache, image, &walk, &kept);
     }
     for (layer_index, recalled) in recalled_findings {
         walk.problems.extend(recalled.problems_at(layer_index));
@@ -237,24 +296,30 @@ pub fn inventory_with(
     packages.sort();
     packages.dedup();
     unknowns.sort();
-    Ok(Inventory {
-        image: identity(image),
-        os,
-        packages,
-        unknowns,
+    Ok(Pass {
+        inventory: Inventory {
+            image: identity(image),
+            os,
+            packages,
+            unknowns,
+        },
+        view: walk.view,
     })
 }
 
+/// Where the visitors of a pass keep what they found.
+struct Kept<'a> {
+    findings: &'a Mutex<BTreeMap<FindingKey, Finding>>,
+    os_files: &'a OsFiles,
+    dpkg_file_lists: &'a DpkgFileLists,
+    analyzers: &'a [&'a dyn LayerAnalyzer],
+    analyzer_keys: &'a [String],
+}
+
 /// Keep what the walk found in each layer it read.
-fn keep_in_cache(
-    cache: &LayerCache,
-    image: &Image,
-    walk: &tollgate_oci::Walk,
-    findings: &Mutex<BTreeMap<FindingKey, Finding>>,
-    os_files: &OsFiles,
-    dpkg_file_lists: &DpkgFileLists,
-) {
-    let (Ok(findings), Ok(os_contents)) = (findings.lock(), os_files.contents.lock()) else {
+fn keep_in_cache(cache: &LayerCache, image: &Image, walk: &tollgate_oci::Walk, kept: &Kept<'_>) {
+    let (Ok(findings), Ok(os_contents)) = (kept.findings.lock(), kept.os_files.contents.lock())
+    else {
         return;
     };
     for (layer_index, listing) in walk.listings.iter().enumerate() {
@@ -275,7 +340,13 @@ fn keep_in_cache(
                 .range(of_layer)
                 .map(|((_, path), text)| (path.clone(), text.clone()))
                 .collect(),
-            dpkg_file_lists: dpkg_file_lists.of_layer(layer_index),
+            dpkg_file_lists: kept.dpkg_file_lists.of_layer(layer_index),
+            analyzers: kept
+                .analyzers
+                .iter()
+                .zip(kept.analyzer_keys)
+                .map(|(analyzer, key)| (key.clone(), analyzer.save_layer(layer_index)))
+                .collect(),
             problems: walk
                 .problems
                 .iter()

@@ -17,6 +17,6 @@ pub mod sbom;
 pub use cache::LayerCache;
 pub use cataloger::CatalogError;
 pub use catalogers::cataloger_versions;
-pub use collect::{InventoryOptions, inventory, inventory_with};
+pub use collect::{InventoryOptions, LayerAnalyzer, Pass, analyse, inventory, inventory_with};
 pub use inventory::{ImageIdentity, Inventory, Unknown};
 pub use package::{Ecosystem, OsInfo, Package};

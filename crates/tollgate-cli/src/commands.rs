@@ -65,6 +65,7 @@ pub(crate) fn take_inventory(
     let options = tollgate_catalog::InventoryOptions {
         progress: bars.as_ref().map(|b| b as &dyn tollgate_oci::Progress),
         cache: cache.as_ref(),
+        ..Default::default()
     };
     let inventory = tollgate_catalog::inventory_with(image, options)
         .with_context(|| format!("failed to read the layers of `{}`", image.target()));

@@ -8,7 +8,19 @@ use tollgate_vulndb::{Advisory, Affected};
 use crate::finding::Cvss;
 
 /// The levels of Trivy and Grype, in order.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Severity {
     /// No rating anywhere.

@@ -159,6 +159,7 @@ fn image_built_with_pip_and_npm_matches_native_tools() {
         InventoryOptions {
             progress: None,
             cache: Some(&cache),
+            ..Default::default()
         },
     )
     .unwrap();
@@ -169,6 +170,7 @@ fn image_built_with_pip_and_npm_matches_native_tools() {
         InventoryOptions {
             progress: Some(&read),
             cache: Some(&cache),
+            ..Default::default()
         },
     )
     .unwrap();

@@ -28,6 +28,7 @@ fn cached(image: &Image, cache: &LayerCache) -> (Inventory, Vec<usize>) {
         InventoryOptions {
             progress: Some(&read),
             cache: Some(cache),
+            ..Default::default()
         },
     )
     .unwrap();

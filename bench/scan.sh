@@ -20,7 +20,7 @@ runs=${RUNS:-10}
 export TOLLGATE_CACHE_DIR=$work/cache
 
 seconds() { # [hyperfine options...] command: mean wall time of $runs runs
-  hyperfine --style none --runs "$runs" --export-json "$work/h.json" "$@" >/dev/null 2>&1 || { echo 0; return; }
+  hyperfine -N --style none --runs "$runs" --export-json "$work/h.json" "$@" >/dev/null 2>&1 || { echo 0; return; }
   python3 -c "import json,sys; print(f\"{json.load(open(sys.argv[1]))['results'][0]['mean']:.3f}\")" "$work/h.json"
 }
 

@@ -26,7 +26,12 @@ pub(crate) fn run(command: Command, printer: &Printer) -> anyhow::Result<ExitCod
 }
 
 /// Resolve the options shared by every command that reads an image, and open it.
-pub(crate) fn open_image(target: &str, args: &ImageArgs) -> anyhow::Result<Image> {
+/// Open an image; `cache` (when not `--no-cache`) also keeps the index of a compressed archive.
+pub(crate) fn open_image(
+    target: &str,
+    args: &ImageArgs,
+    cache: Option<&CacheArgs>,
+) -> anyhow::Result<Image> {
     let target = Target::parse(target)?;
     let options = OpenOptions {
         platform: args.platform.parse()?,
@@ -44,6 +49,7 @@ pub(crate) fn open_image(target: &str, args: &ImageArgs) -> anyhow::Result<Image
             auth_file: args.authfile.clone(),
         },
         temp_dir: None,
+        cache_dir: cache.and_then(cache_root),
     };
     Image::open(&target, &options).with_context(|| format!("failed to open `{target}`"))
 }
@@ -55,10 +61,8 @@ pub(crate) fn take_inventory(
     cache: &CacheArgs,
     printer: &Printer,
 ) -> anyhow::Result<tollgate_catalog::Inventory> {
-    let cache = (!cache.no_cache).then(|| {
-        let root = cache.cache_dir.clone().unwrap_or_else(db::cache_dir);
-        tollgate_catalog::LayerCache::new(&root, image.limits())
-    });
+    let cache =
+        cache_root(cache).map(|root| tollgate_catalog::LayerCache::new(&root, image.limits()));
     let bars = printer
         .wants_progress()
         .then(|| LayerBars::new(&image.layers));
@@ -77,4 +81,9 @@ pub(crate) fn take_inventory(
         printer.warning(&notice);
     }
     inventory
+}
+
+/// The cache directory, unless `--no-cache`.
+fn cache_root(cache: &CacheArgs) -> Option<std::path::PathBuf> {
+    (!cache.no_cache).then(|| cache.cache_dir.clone().unwrap_or_else(db::cache_dir))
 }

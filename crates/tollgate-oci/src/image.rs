@@ -33,6 +33,9 @@ pub struct OpenOptions {
     /// Where temporary files may go (a compressed archive is decompressed into one); default
     /// [`crate::temp_dir`].
     pub temp_dir: Option<PathBuf>,
+    /// A cache directory: the index of a compressed archive is kept there (by the archive's
+    /// digest), so that reopening it decompresses it only if a layer must be read.
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl OpenOptions {
@@ -228,14 +231,24 @@ impl Image {
                 Box::new(OciLayout::open_directory(path, reference.clone())?)
             }
             Target::OciArchive { path, reference } => {
-                let archive = Arc::new(Archive::open(path, &options.limits, &options.temp_dir())?);
+                let archive = Arc::new(Archive::open(
+                    path,
+                    &options.limits,
+                    &options.temp_dir(),
+                    options.cache_dir.as_deref(),
+                )?);
                 Box::new(crate::source::docker_archive::open_oci_archive(
                     archive,
                     reference.clone(),
                 )?)
             }
             Target::DockerArchive { path, reference } => {
-                let archive = Arc::new(Archive::open(path, &options.limits, &options.temp_dir())?);
+                let archive = Arc::new(Archive::open(
+                    path,
+                    &options.limits,
+                    &options.temp_dir(),
+                    options.cache_dir.as_deref(),
+                )?);
                 Box::new(DockerArchive::open(
                     archive,
                     reference.clone(),

@@ -33,7 +33,7 @@ struct LayerReport<'a> {
 }
 
 pub(crate) fn run(args: &InspectArgs, printer: &Printer) -> anyhow::Result<ExitCode> {
-    let image = crate::commands::open_image(&args.target, &args.image)?;
+    let image = crate::commands::open_image(&args.target, &args.image, None)?;
     let bars = printer
         .wants_progress()
         .then(|| LayerBars::new(&image.layers));

@@ -18,7 +18,7 @@ struct SbomReport<'a> {
 }
 
 pub(crate) fn run(args: &SbomArgs, printer: &Printer) -> anyhow::Result<ExitCode> {
-    let image = crate::commands::open_image(&args.target, &args.image)?;
+    let image = crate::commands::open_image(&args.target, &args.image, Some(&args.cache))?;
     let inventory = crate::commands::take_inventory(&image, &args.cache, printer)?;
     let colours = args.output.is_none() && printer.colours();
     crate::output::write_output(printer, args.output.as_deref(), |out| match args.format {

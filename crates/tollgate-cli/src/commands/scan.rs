@@ -143,7 +143,7 @@ fn inventory(args: &ScanArgs, printer: &Printer) -> anyhow::Result<Inventory> {
         inventory.image.target.clone_from(&args.target);
         return Ok(inventory);
     }
-    let image = crate::commands::open_image(&args.target, &args.image)?;
+    let image = crate::commands::open_image(&args.target, &args.image, Some(&args.cache))?;
     crate::commands::take_inventory(&image, &args.cache, printer)
 }
 

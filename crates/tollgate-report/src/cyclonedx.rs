@@ -7,6 +7,20 @@
 //! `justification`. `analysis` applies to every package an entry affects, so a vulnerability
 //! suppressed for one package and not for another is two entries of the same id.
 //!
+//! Configuration findings and secrets are not in the document, on purpose:
+//! - CycloneDX has no place for them. Its `vulnerabilities` are weaknesses of components
+//!   (`affects` names a `bom-ref`), and the tools that read them (Dependency-Track and the like)
+//!   take every entry as a vulnerability of a component, to be tracked against an advisory
+//!   database; "runs as root" or "a private key in layer 2" would be noise there, with no
+//!   advisory, no affected version and no fix version. The 1.6 `declarations` (attestations of
+//!   conformance to standards) are for claims, not scanner findings.
+//! - An SBOM travels: it is published beside the image, attached as an attestation, handed to
+//!   customers. Where the image's credentials are is not something to publish with it, even
+//!   redacted.
+//!
+//! The JSON report and SARIF carry both; `tollgate scan` should say so when asked for CycloneDX
+//! with the `config` or `secret` scanner on.
+//!
 //! ref: <https://cyclonedx.org/docs/1.6/json/#vulnerabilities>
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -492,5 +506,20 @@ mod report_tests {
             suppressed["analysis"]["detail"],
             format!("VEX not_affected: {HOSTILE}")
         );
+    }
+
+    #[test]
+    fn checks_and_secrets_stay_out_of_the_sbom() {
+        let report = hostile();
+        assert!(!report.checks.is_empty() && !report.secrets.is_empty());
+        let with = rendered(&report, Format::CycloneDx);
+        let mut without = report.clone();
+        without.checks.clear();
+        without.secrets.clear();
+        without.summary = without.summary.with_checks_and_secrets(&[], &[]);
+        assert_eq!(with, rendered(&without, Format::CycloneDx));
+        for absent in ["TG-CFG", "TG-SEC", "PRIVATE KEY", "id_rsa"] {
+            assert!(!with.contains(absent), "{absent}");
+        }
     }
 }

@@ -1,7 +1,9 @@
 //! One self-contained HTML page for people: what was scanned, the counts per severity (the
 //! suppressed findings included), a table of findings per part of the image (as [`Group`]
 //! divides it, worst first, severities in colour, each vulnerability linked to its advisory),
-//! the suppressed findings with their reasons, and what could not be checked.
+//! the suppressed findings with their reasons, the configuration findings with their evidence
+//! and remedy, the secrets with the layer that holds each (and whether a later layer removed
+//! its file), and what could not be checked.
 //!
 //! The page has no scripts and loads nothing: the styles are inline, and a Content Security
 //! Policy forbids everything else, so that even a mistake in escaping could not run code or
@@ -10,10 +12,17 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
+use std::collections::BTreeMap;
+
+use tollgate_checks::CheckFinding;
 use tollgate_match::{Finding, Severity};
 
+use crate::checks::{self, NOT_IN_FINAL_IMAGE};
 use crate::group;
 use crate::{ScanReport, cvss, escape, link};
+
+/// The most pieces of evidence a configuration finding lists on the page.
+const MAX_EVIDENCE: usize = 100;
 
 /// The levels from the worst down.
 const SEVERITIES: [Severity; 5] = [
@@ -91,6 +100,8 @@ pub(crate) fn render(report: &ScanReport, out: &mut dyn Write) -> std::io::Resul
     warnings(report, &mut html);
     findings(report, &mut html);
     suppressed(report, &mut html);
+    configuration(report, &mut html);
+    secrets(report, &mut html);
     not_checked(report, &mut html);
     let _ = write!(
         html,
@@ -337,6 +348,140 @@ fn suppressed(report: &ScanReport, html: &mut String) {
     html.push_str("</tbody>\n</table>\n</section>\n");
 }
 
+/// A box per severity, worst first, for the configuration findings or the secrets.
+fn severity_counts(counts: &BTreeMap<Severity, usize>, label: &str, html: &mut String) {
+    let _ = writeln!(
+        html,
+        "<ul class=\"counts\" aria-label=\"{}\">",
+        escape::markup(label)
+    );
+    for severity in SEVERITIES {
+        let _ = writeln!(
+            html,
+            "<li class=\"sev-{0}\"><span class=\"n\">{1}</span><span class=\"label\">{2}</span></li>",
+            severity.as_str(),
+            counts.get(&severity).copied().unwrap_or(0),
+            severity.as_str().to_ascii_lowercase(),
+        );
+    }
+    html.push_str("</ul>\n");
+}
+
+/// Every piece of evidence of a check (up to [`MAX_EVIDENCE`]), a line each: where, in code
+/// type, then what was seen.
+fn evidence_cell(check: &CheckFinding) -> String {
+    let mut lines: Vec<String> = check
+        .evidence
+        .iter()
+        .take(MAX_EVIDENCE)
+        .map(|evidence| {
+            // The field and the file in code type, the layer beside them, then what was seen.
+            let mut parts: Vec<String> = [&evidence.field, &evidence.path]
+                .into_iter()
+                .flatten()
+                .map(|place| format!("<code>{}</code>", escape::markup(place)))
+                .collect();
+            if let Some(layer) = checks::layer_text(evidence.layer_index, evidence.layer.as_ref()) {
+                parts.push(format!(
+                    "<span class=\"also\">{}</span>",
+                    escape::markup(&layer)
+                ));
+            }
+            if !evidence.detail.is_empty() {
+                let detail = escape::markup(&evidence.detail);
+                match parts.pop() {
+                    Some(last) => parts.push(format!("{last}: {detail}")),
+                    None => parts.push(detail),
+                }
+            }
+            parts.join(" ")
+        })
+        .collect();
+    if check.evidence.len() > MAX_EVIDENCE {
+        lines.push(format!(
+            "<span class=\"also\">and {} more (see the JSON report)</span>",
+            check.evidence.len() - MAX_EVIDENCE
+        ));
+    }
+    if lines.is_empty() {
+        return "<span class=\"none\">none given</span>".to_owned();
+    }
+    lines.join("<br>")
+}
+
+/// The configuration findings, worst first.
+fn configuration(report: &ScanReport, html: &mut String) {
+    if report.checks.is_empty() {
+        return;
+    }
+    html.push_str("<section>\n<h2>Configuration</h2>\n");
+    severity_counts(
+        &report.summary.checks_by_severity,
+        "Configuration findings",
+        html,
+    );
+    html.push_str(
+        "<table>\n<thead><tr><th>Severity</th><th>Check</th><th>Title</th><th>Evidence</th>\
+         <th>Remedy</th></tr></thead>\n<tbody>\n",
+    );
+    for check in checks::sorted_checks(report) {
+        let _ = writeln!(
+            html,
+            "<tr><td>{}</td><td class=\"mono\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            badge(check.severity),
+            escape::markup(&check.id),
+            escape::markup(&check.title),
+            evidence_cell(check),
+            escape::markup(&check.remedy),
+        );
+    }
+    html.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+/// The secrets, worst first, with their layers.
+fn secrets(report: &ScanReport, html: &mut String) {
+    if report.secrets.is_empty() {
+        return;
+    }
+    html.push_str("<section>\n<h2>Secrets</h2>\n");
+    severity_counts(&report.summary.secrets_by_severity, "Secrets", html);
+    html.push_str(
+        "<table>\n<thead><tr><th>Severity</th><th>Rule</th><th>File</th><th>Line</th>\
+         <th>Layer</th><th>In the final image</th><th>Match (redacted)</th></tr></thead>\n<tbody>\n",
+    );
+    for secret in checks::sorted_secrets(report) {
+        let layer =
+            checks::layer_text(Some(secret.layer_index), secret.layer.as_ref()).unwrap_or_default();
+        let in_final_image = if secret.in_final_image {
+            "yes".to_owned()
+        } else {
+            format!(
+                "no<br><span class=\"also\">{}</span>",
+                escape::markup(NOT_IN_FINAL_IMAGE)
+            )
+        };
+        let _ = writeln!(
+            html,
+            "<tr><td>{}</td><td><span class=\"mono\">{}</span><br><span class=\"also\">{}</span></td>\
+             <td><code>{}</code></td><td>{}</td><td class=\"mono\"{}>{}</td><td>{in_final_image}</td>\
+             <td><code>{}</code></td></tr>",
+            badge(secret.severity),
+            escape::markup(&secret.rule_id),
+            escape::markup(&secret.title),
+            escape::markup(&secret.path),
+            secret.line,
+            secret
+                .layer
+                .as_ref()
+                .map(|digest| format!(" title=\"{}\"", escape::markup(&digest.to_string())))
+                .unwrap_or_default(),
+            escape::markup(&layer),
+            escape::markup(&secret.redacted),
+        );
+    }
+    html.push_str("</tbody>\n</table>\n</section>\n");
+}
+
 /// Comparisons that failed, packages without advisory data, files that could not be read.
 fn not_checked(report: &ScanReport, html: &mut String) {
     if report.diagnostics.is_empty() && report.not_covered.is_empty() && report.unknowns.is_empty()
@@ -422,6 +567,42 @@ mod tests {
             );
         }
         assert!(html.contains("<td>demo&lt;script&gt;alert(1)&lt;/script&gt;]]&gt;"));
+        // The configuration findings and secrets too: ids, evidence, remedies, matches.
+        assert!(html.contains("<td class=\"mono\">TG-CFG-001&lt;script&gt;alert(1)"));
+        assert!(html.contains("<code>config.User&lt;script&gt;alert(1)"));
+        assert!(html.contains(
+            "</code> <span class=\"also\">layer 0 (111111111111)</span>: setuid &lt;script&gt;"
+        ));
+        assert!(html.contains("<td>USER &lt;script&gt;alert(1)"));
+        assert!(html.contains("<td><code>-----BEGIN &lt;script&gt;alert(1)&lt;/script&gt;]]&gt;&lt;![CDATA[&amp;amp;&quot;&#39;`"));
+        assert!(html.contains("<td><code>/root/&lt;script&gt;"));
+    }
+
+    #[test]
+    fn checks_and_secrets_have_sections() {
+        let html = rendered(&hostile(), Format::Html);
+        let configuration = html.find("<h2>Configuration</h2>").unwrap();
+        let secrets = html.find("<h2>Secrets</h2>").unwrap();
+        assert!(html.find("<h2>Vulnerabilities</h2>").unwrap() < configuration);
+        assert!(configuration < secrets);
+        assert!(html.contains("<ul class=\"counts\" aria-label=\"Secrets\">\n<li class=\"sev-CRITICAL\"><span class=\"n\">1</span>"));
+        // Worst first, in colour; the removed file said so, its layer's digest at hand.
+        assert!(
+            html[secrets..]
+                .contains("<tr><td><span class=\"sev sev-CRITICAL\">CRITICAL</span></td>")
+        );
+        assert!(
+            html.contains("<td>no<br><span class=\"also\">deleted or replaced by a later layer")
+        );
+        assert!(html.contains(&format!(
+            "<td class=\"mono\" title=\"sha256:{}\">layer 1 (222222222222)</td>",
+            "2".repeat(64)
+        )));
+        let mut report = hostile();
+        report.checks.clear();
+        report.secrets.clear();
+        let html = rendered(&report, Format::Html);
+        assert!(!html.contains("<h2>Configuration</h2>") && !html.contains("<h2>Secrets</h2>"));
     }
 
     #[test]

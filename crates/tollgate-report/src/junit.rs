@@ -17,6 +17,12 @@
 //! could not be read are test cases in error of a last suite, `scan`, whose `<system-err>` holds
 //! the scan's warnings.
 //!
+//! Configuration findings are the suite `configuration`: a test case per rule that found
+//! something (the report does not list the rules that passed), failing with a `<failure>` per
+//! finding. Secrets are the suite `secrets`: a test case per file (in its layer), failing with
+//! a `<failure>` per secret in it, since the file is what has to go. Both suites are there only
+//! when they have findings.
+//!
 //! The document follows the JUnit schema of Jenkins' xUnit plugin (`junit-10.xsd`, which most
 //! readers accept): counts on every suite, `failures` and `errors` on the root, no elements the
 //! schema does not know. Every text and attribute goes through [`escape`].
@@ -26,10 +32,19 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
+use std::collections::BTreeMap;
+
+use tollgate_checks::{CheckFinding, SecretFinding};
 use tollgate_match::{Finding, Status, Suppressed};
 
+use crate::checks::{self, NOT_IN_FINAL_IMAGE};
 use crate::group::{self, Group, PackageEntry, PackageKey};
 use crate::{ScanReport, cvss, escape, link};
+
+/// The suite of the configuration findings.
+const CONFIGURATION: &str = "configuration";
+/// The suite of the secrets.
+const SECRETS: &str = "secrets";
 
 /// What a test case came to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,6 +89,12 @@ pub(crate) fn render(report: &ScanReport, out: &mut dyn Write) -> std::io::Resul
             suite.count(outcome);
         }
         suites.push((name, suite));
+    }
+    if !report.checks.is_empty() {
+        suites.push((CONFIGURATION.to_owned(), configuration_suite(report)));
+    }
+    if !report.secrets.is_empty() {
+        suites.push((SECRETS.to_owned(), secrets_suite(report)));
     }
     if !report.unknowns.is_empty() || !report.warnings.is_empty() {
         suites.push(("scan".to_owned(), scan_suite(report)));
@@ -351,6 +372,155 @@ fn suppressed_text(suppressed: &Suppressed) -> String {
     )
 }
 
+/// The `<properties>` of a suite of configuration findings or secrets.
+fn own_properties(report: &ScanReport, counts: &[(&str, usize)], xml: &mut String) {
+    let mut properties: Vec<(&str, String)> = vec![("target", report.target.clone())];
+    if let Some(digest) = &report.image.manifest_digest {
+        properties.push(("manifest-digest", digest.to_string()));
+    }
+    for (name, count) in counts {
+        properties.push((name, count.to_string()));
+    }
+    properties.push(("tollgate-version", report.tollgate_version.clone()));
+    xml.push_str("    <properties>\n");
+    for (name, value) in properties {
+        let _ = writeln!(
+            xml,
+            "      <property name=\"{}\" value=\"{}\"/>",
+            escape::xml_attribute(name),
+            escape::xml_attribute(&value)
+        );
+    }
+    xml.push_str("    </properties>\n");
+}
+
+/// A test case per configuration rule that found something, a failure per finding.
+fn configuration_suite(report: &ScanReport) -> Suite {
+    let mut suite = Suite::default();
+    own_properties(
+        report,
+        &[("findings", report.checks.len())],
+        &mut suite.body,
+    );
+    let mut by_rule: BTreeMap<&str, Vec<&CheckFinding>> = BTreeMap::new();
+    for check in checks::sorted_checks(report) {
+        by_rule.entry(check.id.as_str()).or_default().push(check);
+    }
+    for (id, rule_checks) in by_rule {
+        let title = rule_checks
+            .iter()
+            .map(|check| check.title.as_str())
+            .find(|title| !title.trim().is_empty())
+            .unwrap_or_default();
+        let _ = writeln!(
+            suite.body,
+            "    <testcase classname=\"{CONFIGURATION}\" name=\"{}\" time=\"0\">",
+            escape::xml_attribute(format!("{id} {title}").trim_end()),
+        );
+        for check in rule_checks {
+            let mut headline = format!(
+                "{} ({}): {}",
+                check.id,
+                check.severity.as_str(),
+                check.title
+            );
+            let evidence = checks::first_evidence(check, &|text| text.to_owned());
+            if !evidence.is_empty() {
+                headline.push_str(": ");
+                headline.push_str(&evidence);
+            }
+            let mut details = format!(
+                "Rule: {}\nSeverity: {}\nTitle: {}\n",
+                check.id,
+                check.severity.as_str(),
+                check.title
+            );
+            for evidence in &check.evidence {
+                let _ = writeln!(details, "Evidence: {}", checks::evidence_text(evidence));
+            }
+            let _ = writeln!(details, "Remedy: {}", check.remedy);
+            let _ = writeln!(
+                suite.body,
+                "      <failure type=\"{}\" message=\"{}\">{}</failure>",
+                check.severity.as_str(),
+                escape::xml_attribute(&headline),
+                escape::markup(&details),
+            );
+        }
+        suite.body.push_str("    </testcase>\n");
+        suite.count(Outcome::Failed);
+    }
+    suite
+}
+
+/// A test case per file (in its layer) that holds secrets, a failure per secret.
+fn secrets_suite(report: &ScanReport) -> Suite {
+    let mut suite = Suite::default();
+    let removed = report.secrets.iter().filter(|s| !s.in_final_image).count();
+    own_properties(
+        report,
+        &[
+            ("secrets", report.secrets.len()),
+            ("secrets-in-removed-files", removed),
+        ],
+        &mut suite.body,
+    );
+    let mut by_file: BTreeMap<(&str, usize, Option<&str>), Vec<&SecretFinding>> = BTreeMap::new();
+    for secret in checks::sorted_secrets(report) {
+        let layer = secret.layer.as_ref().map(tollgate_oci::Digest::hex);
+        by_file
+            .entry((secret.path.as_str(), secret.layer_index, layer))
+            .or_default()
+            .push(secret);
+    }
+    for ((path, layer_index, _), secrets) in by_file {
+        let _ = writeln!(
+            suite.body,
+            "    <testcase classname=\"{SECRETS}\" name=\"{}\" time=\"0\">",
+            escape::xml_attribute(&format!("{path} (layer {layer_index})")),
+        );
+        for secret in secrets {
+            let layer = checks::layer_text(Some(secret.layer_index), secret.layer.as_ref())
+                .unwrap_or_default();
+            let mut headline = format!(
+                "{} ({}): {} at line {}",
+                secret.rule_id,
+                secret.severity.as_str(),
+                secret.title,
+                secret.line
+            );
+            if !secret.in_final_image {
+                headline.push_str(", in a file deleted or replaced by a later layer");
+            }
+            let mut details = format!(
+                "Rule: {}\nSeverity: {}\nTitle: {}\nFile: {}\nLine: {}\nLayer: {layer}\n",
+                secret.rule_id,
+                secret.severity.as_str(),
+                secret.title,
+                secret.path,
+                secret.line,
+            );
+            if let Some(digest) = &secret.layer {
+                let _ = writeln!(details, "Layer digest: {digest}");
+            }
+            if !secret.in_final_image {
+                let _ = writeln!(details, "Note: the file was {NOT_IN_FINAL_IMAGE}.");
+            }
+            let _ = writeln!(details, "Match (redacted): {}", secret.redacted);
+            let _ = writeln!(
+                suite.body,
+                "      <failure type=\"{}\" message=\"{}\">{}</failure>",
+                secret.severity.as_str(),
+                escape::xml_attribute(&headline),
+                escape::markup(&details),
+            );
+        }
+        suite.body.push_str("    </testcase>\n");
+        suite.count(Outcome::Failed);
+    }
+    suite
+}
+
 /// The suite of what the scan itself could not do: each unreadable file a test case in error,
 /// and the warnings as the suite's `<system-err>`.
 fn scan_suite(report: &ScanReport) -> Suite {
@@ -421,6 +591,14 @@ mod tests {
         assert!(xml.contains(
             "name=\"demo&lt;script&gt;alert(1)&lt;/script&gt;]]&gt;&lt;![CDATA[&amp;amp;&quot;&#39;`"
         ));
+        // The configuration findings and secrets too.
+        assert!(xml.contains("name=\"TG-CFG-001&lt;script&gt;alert(1)&lt;/script&gt;]]&gt;"));
+        assert!(
+            xml.contains(
+                "Match (redacted): -----BEGIN &lt;script&gt;alert(1)&lt;/script&gt;]]&gt;"
+            )
+        );
+        assert!(xml.contains("<testsuite name=\"secrets\""));
         assert!(!HOSTILE.is_empty());
     }
 
@@ -477,5 +655,48 @@ mod tests {
         assert!(xml.contains("<skipped type=\"suppressed\" message=\"CVE-5 (MEDIUM) suppressed: VEX not_affected: component_not_present\">"));
         assert!(xml.contains("<system-out>Suppressed: CVE-4 (LOW) in b 1.0, no fix yet: CVE-4 in b\nReason: accepted risk\nBy: .tollgateignore:3\n"));
         assert!(xml.contains("<testcase classname=\"/usr/lib/python3/dist-packages (pypi)\" name=\"d@1.0\" time=\"0\"/>"));
+    }
+
+    #[test]
+    fn checks_and_secrets_are_suites_of_their_own() {
+        use crate::testing::{config_check, secret};
+        let mut report = report(vec![], vec![]);
+        report.checks = vec![
+            config_check("TG-CFG-002", Severity::Low, "config.Healthcheck"),
+            config_check("TG-CFG-001", Severity::High, "config.User"),
+            config_check("TG-CFG-001", Severity::Medium, "history[2].created_by"),
+        ];
+        let mut second = secret("TG-SEC-002", Severity::Critical, "/app/.env", true);
+        second.line = 2;
+        report.secrets = vec![
+            secret("TG-SEC-001", Severity::High, "/app/.env", true),
+            second,
+            secret("TG-SEC-003", Severity::High, "/root/.ssh/id_rsa", false),
+        ];
+        let xml = rendered(&report, Format::Junit);
+        assert!(xml.contains("<testsuites name=\"tollgate scan of docker://example.com/app:1.0\" tests=\"4\" failures=\"4\" errors=\"0\""), "{xml}");
+        assert!(xml.contains("<testsuite name=\"configuration\" tests=\"2\" failures=\"2\" errors=\"0\" skipped=\"0\""), "{xml}");
+        assert!(
+            xml.contains(
+                "<testsuite name=\"secrets\" tests=\"2\" failures=\"2\" errors=\"0\" skipped=\"0\""
+            ),
+            "{xml}"
+        );
+        // A test case per rule, a failure per finding, worst first.
+        let high = xml.find("<failure type=\"HIGH\" message=\"TG-CFG-001 (HIGH): TG-CFG-001 title: config.User: config.User value\">").unwrap();
+        let medium = xml
+            .find("<failure type=\"MEDIUM\" message=\"TG-CFG-001 (MEDIUM)")
+            .unwrap();
+        assert!(high < medium);
+        assert!(xml.contains(
+            "<testcase classname=\"configuration\" name=\"TG-CFG-001 TG-CFG-001 title\" time=\"0\">"
+        ));
+        assert!(xml.contains("Remedy: TG-CFG-001 remedy\n"));
+        // A test case per file, a failure per secret in it.
+        assert!(xml.contains("<testcase classname=\"secrets\" name=\"/app/.env (layer 1)\" time=\"0\">\n      <failure type=\"CRITICAL\" message=\"TG-SEC-002 (CRITICAL): TG-SEC-002 title at line 2\">"), "{xml}");
+        assert!(xml.contains("message=\"TG-SEC-003 (HIGH): TG-SEC-003 title at line 1, in a file deleted or replaced by a later layer\""), "{xml}");
+        assert!(xml.contains("Layer: layer 1 (222222222222)\nLayer digest: sha256:2222"));
+        assert!(xml.contains("Match (redacted): KEY=****\n"));
+        assert!(xml.contains("<property name=\"secrets-in-removed-files\" value=\"1\"/>"));
     }
 }

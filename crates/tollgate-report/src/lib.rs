@@ -9,6 +9,11 @@
 //! - [`Format::Junit`]: JUnit XML, one test case per package, for CI test reports;
 //! - [`Format::Html`]: one self-contained page for people.
 //!
+//! Besides vulnerabilities, a report holds configuration findings ([`ScanReport::checks`]) and
+//! secrets ([`ScanReport::secrets`]); every format shows them except CycloneDX, which has no
+//! place for them (see [`Format::CycloneDx`]). [`ScanReport::has_findings_at`] is the exit-code
+//! decision over all three.
+//!
 //! Every format is a pure function of the report: rendering the same report twice gives the
 //! same bytes. Every text that comes from an image or a feed is escaped for the syntax it lands
 //! in (markup, Markdown, SARIF messages, URIs, the terminal).
@@ -24,6 +29,7 @@
 #![warn(missing_docs, clippy::unwrap_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::panic))]
 
+mod checks;
 mod cvss;
 mod cyclonedx;
 mod escape;
@@ -45,18 +51,24 @@ use std::io::Write;
 /// The output formats of `tollgate scan`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
-    /// Aligned tables for people, grouped by where the packages were found.
+    /// Aligned tables for people, grouped by where the packages were found; then the
+    /// configuration findings (`Configuration`) and the secrets (`Secrets`).
     Table,
     /// `tollgate.report/v1`.
     Json,
     /// SARIF 2.1.0, as GitHub code scanning takes it: one rule per vulnerability, one result per
-    /// vulnerable package, located at the file that records the package.
+    /// vulnerable package, located at the file that records the package; one rule per
+    /// configuration check and per secret rule (`TG-CFG-…`, `TG-SEC-…`), one result per
+    /// finding, at its file or at the image.
     Sarif,
     /// CycloneDX 1.6 JSON: the SBOM of the image plus a `vulnerabilities` array, suppressed
-    /// findings carrying their analysis.
+    /// findings carrying their analysis. Configuration findings and secrets are left out:
+    /// CycloneDX's vulnerabilities are weaknesses of components, which they are not, and an SBOM
+    /// is published with its image, which the places of its secrets should not be.
     CycloneDx,
     /// JUnit XML: a test suite per part of the image, a test case per package, a failure per
-    /// vulnerability.
+    /// vulnerability; a suite `configuration` (a test case per check that found something) and a
+    /// suite `secrets` (a test case per file that holds one), a failure per finding.
     Junit,
     /// One self-contained HTML page (no scripts, no external resources).
     Html,
@@ -109,6 +121,8 @@ mod tests {
         report.findings.reverse();
         report.suppressed.reverse();
         report.diagnostics.reverse();
+        report.checks.reverse();
+        report.secrets.reverse();
         report
     }
 
@@ -189,5 +203,102 @@ mod tests {
             format!("VEX not_affected: {HOSTILE}")
         );
         assert_eq!(json["target"], report.target);
+        // Configuration findings and secrets as their serde types, every text exact.
+        assert_eq!(json["checks"][0]["id"], format!("TG-CFG-001{HOSTILE}"));
+        assert_eq!(
+            json["checks"][0]["evidence"][0]["field"],
+            format!("config.User{HOSTILE}")
+        );
+        assert_eq!(json["checks"][0]["remedy"], format!("USER {HOSTILE}"));
+        assert_eq!(
+            json["secrets"][0]["redacted"],
+            format!("-----BEGIN {HOSTILE} PRIVATE KEY----- ****\nsecond line")
+        );
+        assert_eq!(json["secrets"][0]["in_final_image"], false);
+        assert_eq!(
+            json["secrets"][0]["layer"],
+            format!("sha256:{}", "2".repeat(64))
+        );
+        assert_eq!(json["summary"]["checks_by_severity"]["HIGH"], 1);
+        assert_eq!(json["summary"]["secrets_by_severity"]["CRITICAL"], 1);
+        assert_eq!(json["summary"]["by_severity"]["CRITICAL"], 1);
+    }
+
+    #[test]
+    fn has_findings_at_covers_vulnerabilities_checks_and_secrets() {
+        use crate::testing::{config_check, secret};
+        let path = "/var/lib/dpkg/status";
+        let all = [
+            Severity::Unknown,
+            Severity::Low,
+            Severity::Medium,
+            Severity::High,
+            Severity::Critical,
+        ];
+        let mut report = report(
+            vec![finding("CVE-1", "deb", "a", "1", path, Severity::Low, None)],
+            vec![Suppressed {
+                finding: finding("CVE-2", "deb", "a", "1", path, Severity::Critical, None),
+                reason: "accepted".into(),
+                source: "x".into(),
+            }],
+        );
+        // Suppressed findings do not count.
+        assert!(report.has_findings_at(&[Severity::Low]));
+        assert!(!report.has_findings_at(&[Severity::Critical, Severity::High]));
+        assert!(!report.has_findings_at(&[]));
+
+        report.findings.clear();
+        assert!(!report.has_findings_at(&all));
+        report.checks = vec![config_check("TG-CFG-001", Severity::High, "config.User")];
+        assert!(report.has_findings_at(&[Severity::High]));
+        assert!(!report.has_findings_at(&[Severity::Critical, Severity::Medium]));
+
+        report.checks.clear();
+        // A secret in a file a later layer deleted still counts: it ships in the image.
+        report.secrets = vec![secret("TG-SEC-001", Severity::Critical, "/k", false)];
+        assert!(report.has_findings_at(&[Severity::Critical]));
+        assert!(!report.has_findings_at(&[Severity::High]));
+        report.secrets.clear();
+        assert!(!report.has_findings_at(&all));
+    }
+
+    #[test]
+    fn the_summary_counts_checks_and_secrets_by_severity() {
+        use crate::testing::{config_check, secret};
+        let checks = vec![
+            config_check("TG-CFG-001", Severity::High, "config.User"),
+            config_check("TG-CFG-002", Severity::High, "config.Env"),
+            config_check("TG-CFG-003", Severity::Low, "config.Healthcheck"),
+        ];
+        let secrets = vec![secret("TG-SEC-001", Severity::Critical, "/k", false)];
+        let summary = Summary::of(&[], &[], 0);
+        assert_eq!(summary.checks_by_severity.len(), 5);
+        assert!(summary.checks_by_severity.values().all(|n| *n == 0));
+        let summary = summary.with_checks_and_secrets(&checks, &secrets);
+        assert_eq!(summary.checks_by_severity[&Severity::High], 2);
+        assert_eq!(summary.checks_by_severity[&Severity::Low], 1);
+        assert_eq!(summary.checks_by_severity[&Severity::Critical], 0);
+        assert_eq!(summary.secrets_by_severity[&Severity::Critical], 1);
+        assert_eq!(summary.secrets_by_severity.values().sum::<usize>(), 1);
+        // The existing counts keep their names (serde_json sorts the keys).
+        let json = serde_json::to_value(&summary).unwrap();
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "by_severity",
+                "checks_by_severity",
+                "fixable",
+                "packages",
+                "secrets_by_severity",
+                "suppressed",
+            ]
+        );
     }
 }

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use tollgate_catalog::{ImageIdentity, OsInfo, Package, Unknown};
+use tollgate_checks::{CheckFinding, SecretFinding};
 use tollgate_match::{Diagnostic, Finding, NotCovered, Severity, Status, Suppressed};
 
 /// The `schema` of tollgate's JSON report.
@@ -39,10 +40,12 @@ pub struct ScanReport {
     pub not_covered: Vec<NotCovered>,
     /// Files that looked like package data but could not be read.
     pub unknowns: Vec<Unknown>,
-    /// Configuration checks (the `config` scanner).
-    pub checks: Vec<serde_json::Value>,
-    /// Secrets (the `secret` scanner).
-    pub secrets: Vec<serde_json::Value>,
+    /// Configuration and hardening findings (the `config` scanner), at the requested
+    /// severities.
+    pub checks: Vec<CheckFinding>,
+    /// Secrets in the files of every layer (the `secret` scanner), at the requested severities,
+    /// including those in files a later layer deleted or replaced.
+    pub secrets: Vec<SecretFinding>,
     /// Warnings for people (a stale DB, expired ignore entries...).
     pub warnings: Vec<String>,
     /// Counts.
@@ -62,10 +65,25 @@ pub struct DbSummary {
     pub built_by: String,
 }
 
+impl ScanReport {
+    /// Whether anything the report holds is at one of `severities`: a vulnerability finding
+    /// (suppressed ones do not count), a configuration finding or a secret. This is the
+    /// exit-code decision of `tollgate scan --exit-code`.
+    #[must_use]
+    pub fn has_findings_at(&self, severities: &[Severity]) -> bool {
+        self.findings
+            .iter()
+            .map(|finding| finding.severity)
+            .chain(self.checks.iter().map(|check| check.severity))
+            .chain(self.secrets.iter().map(|secret| secret.severity))
+            .any(|severity| severities.contains(&severity))
+    }
+}
+
 /// Counts per severity, suppressed, fixable.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Summary {
-    /// Findings per severity (every level present, zero included).
+    /// Vulnerability findings per severity (every level present, zero included).
     pub by_severity: BTreeMap<Severity, usize>,
     /// Findings with a fixed version.
     pub fixable: usize,
@@ -73,33 +91,65 @@ pub struct Summary {
     pub suppressed: usize,
     /// Packages.
     pub packages: usize,
+    /// Configuration findings per severity (every level present, zero included).
+    pub checks_by_severity: BTreeMap<Severity, usize>,
+    /// Secrets per severity (every level present, zero included), those in files a later
+    /// layer deleted or replaced included.
+    pub secrets_by_severity: BTreeMap<Severity, usize>,
+}
+
+/// Every level at zero.
+fn zero_counts() -> BTreeMap<Severity, usize> {
+    [
+        Severity::Unknown,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ]
+    .into_iter()
+    .map(|s| (s, 0))
+    .collect()
+}
+
+/// Every level with how many of `severities` are at it.
+fn count(severities: impl IntoIterator<Item = Severity>) -> BTreeMap<Severity, usize> {
+    let mut counts = zero_counts();
+    for severity in severities {
+        *counts.entry(severity).or_default() += 1;
+    }
+    counts
 }
 
 impl Summary {
-    /// The counts of `findings` and `suppressed`.
+    /// The counts of `findings` and `suppressed` (no configuration findings or secrets: add
+    /// them with [`Summary::with_checks_and_secrets`]).
     #[must_use]
     pub fn of(findings: &[Finding], suppressed: &[Suppressed], packages: usize) -> Self {
-        let mut by_severity: BTreeMap<Severity, usize> = [
-            Severity::Unknown,
-            Severity::Low,
-            Severity::Medium,
-            Severity::High,
-            Severity::Critical,
-        ]
-        .into_iter()
-        .map(|s| (s, 0))
-        .collect();
-        for finding in findings {
-            *by_severity.entry(finding.severity).or_default() += 1;
-        }
         Self {
-            by_severity,
+            by_severity: count(findings.iter().map(|finding| finding.severity)),
             fixable: findings
                 .iter()
                 .filter(|f| f.status == Status::Fixed)
                 .count(),
             suppressed: suppressed.len(),
             packages,
+            checks_by_severity: zero_counts(),
+            secrets_by_severity: zero_counts(),
+        }
+    }
+
+    /// These counts with those of `checks` and `secrets` (which replace any counted before).
+    #[must_use]
+    pub fn with_checks_and_secrets(
+        self,
+        checks: &[CheckFinding],
+        secrets: &[SecretFinding],
+    ) -> Self {
+        Self {
+            checks_by_severity: count(checks.iter().map(|check| check.severity)),
+            secrets_by_severity: count(secrets.iter().map(|secret| secret.severity)),
+            ..self
         }
     }
 }

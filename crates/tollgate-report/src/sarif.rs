@@ -7,15 +7,26 @@
 //! that is SARIF's own way of saying "seen, and accepted", and viewers show them as such.
 //! Warnings, comparison diagnostics and unreadable files are the invocation's notifications.
 //!
+//! Configuration findings and secrets have rules of their own, under their own ids (`TG-CFG-…`,
+//! `TG-SEC-…`), after the vulnerabilities' rules, with the remedy as help and a
+//! `security-severity` from the severity alone. A configuration finding is one result, located
+//! at the first file its evidence names (the other files are related locations) or, when the
+//! evidence is the image's config only, at the image (as a package found nowhere in particular
+//! is) with the config fields as logical locations. A secret is one result at its file and line,
+//! whatever layer holds the file; the layer and whether a later layer removed the file are in
+//! the message and the properties.
+//!
 //! ref: <https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/sarif-v2.1.0-errata01-os-complete.html>
 //! ref: <https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning>
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
+use tollgate_checks::{CheckFinding, SecretFinding};
 use tollgate_match::{Cvss, Finding, Severity, Suppressed};
 use tollgate_oci::Digest;
 
+use crate::checks::{self, NOT_IN_FINAL_IMAGE};
 use crate::cvss::{self, Version};
 use crate::group::{Group, PackageKey};
 use crate::{ScanReport, escape, link};
@@ -29,6 +40,17 @@ const ROOT: &str = "ROOTPATH";
 const INFORMATION_URI: &str = env!("CARGO_PKG_REPOSITORY");
 /// The partial fingerprint GitHub tracks an alert by across scans.
 const FINGERPRINT: &str = "packageVulnerability/v1";
+/// The partial fingerprint of a configuration finding.
+const CHECK_FINGERPRINT: &str = "imageCheck/v1";
+/// The partial fingerprint of a secret.
+const SECRET_FINGERPRINT: &str = "imageSecret/v1";
+/// The most related locations a result lists (GitHub reads at most 1000 locations a result).
+const MAX_RELATED_LOCATIONS: usize = 100;
+/// What to do about any secret.
+const SECRET_REMEDY: &str = "Revoke and rotate the credential: anyone who pulled the image has it. \
+    Then rebuild the image without the file in any layer (deleting it in a later layer does not \
+    remove it from the image), passing secrets at build time as build secrets and at run time \
+    as mounted files or environment.";
 
 /// A result's level: what GitHub shows as error, warning or note (Trivy's mapping).
 fn level(severity: Severity) -> &'static str {
@@ -74,11 +96,11 @@ pub(crate) fn document(report: &ScanReport) -> Value {
         .enumerate()
         .map(|(index, id)| (*id, index))
         .collect();
-    let rules: Vec<Value> = by_id
+    let mut rules: Vec<Value> = by_id
         .iter()
         .map(|(id, findings)| rule(id, findings))
         .collect();
-    let results: Vec<Value> = entries
+    let mut results: Vec<Value> = entries
         .iter()
         .map(|(finding, suppressed)| {
             let index = rule_index
@@ -88,6 +110,37 @@ pub(crate) fn document(report: &ScanReport) -> Value {
             result(report, finding, *suppressed, index)
         })
         .collect();
+
+    // Then the configuration findings and the secrets, by rule id, each rule's worst first.
+    let mut by_check: BTreeMap<&str, Vec<&CheckFinding>> = BTreeMap::new();
+    for check in checks::sorted_checks(report) {
+        by_check.entry(check.id.as_str()).or_default().push(check);
+    }
+    for (id, checks) in by_check {
+        let index = rules.len();
+        rules.push(check_rule(id, &checks));
+        results.extend(
+            checks
+                .iter()
+                .map(|check| check_result(report, check, index)),
+        );
+    }
+    let mut by_secret: BTreeMap<&str, Vec<&SecretFinding>> = BTreeMap::new();
+    for secret in checks::sorted_secrets(report) {
+        by_secret
+            .entry(secret.rule_id.as_str())
+            .or_default()
+            .push(secret);
+    }
+    for (id, secrets) in by_secret {
+        let index = rules.len();
+        rules.push(secret_rule(id, &secrets));
+        results.extend(
+            secrets
+                .iter()
+                .map(|secret| secret_result(report, secret, index)),
+        );
+    }
 
     json!({
         "$schema": SCHEMA,
@@ -325,17 +378,12 @@ fn artifact_uri(report: &ScanReport, path: &str) -> String {
 /// that does not fix the vulnerability keeps the same alert on GitHub.
 fn fingerprint(finding: &Finding) -> String {
     let package = &finding.package;
-    let mut bytes = Vec::new();
-    for part in [
-        &finding.vulnerability_id,
+    fingerprint_of([
+        finding.vulnerability_id.as_str(),
         &package.ecosystem,
         &package.name,
         &package.path,
-    ] {
-        bytes.extend_from_slice(&(part.len() as u64).to_le_bytes());
-        bytes.extend_from_slice(part.as_bytes());
-    }
-    Digest::sha256_of(&bytes).hex().to_owned()
+    ])
 }
 
 fn result(
@@ -409,6 +457,277 @@ fn result(
         );
     }
     result
+}
+
+/// The highest of `severities`.
+fn worst(severities: impl Iterator<Item = Severity>) -> Severity {
+    severities.max().unwrap_or_default()
+}
+
+/// The rule properties of a configuration or secret rule: its kind among the tags, and the
+/// `security-severity` of its level.
+fn own_rule_properties(kind: &str, severity: Severity, precision: &str) -> Value {
+    json!({
+        "tags": ["security", kind, severity.as_str()],
+        "precision": precision,
+        "security-severity": cvss::security_severity(severity, []),
+    })
+}
+
+/// The rule of one configuration check id, from every finding of it.
+fn check_rule(id: &str, checks: &[&CheckFinding]) -> Value {
+    let severity = worst(checks.iter().map(|check| check.severity));
+    let title = checks
+        .iter()
+        .map(|check| check.title.as_str())
+        .find(|title| !title.trim().is_empty())
+        .unwrap_or(id);
+    let mut remedies: Vec<&str> = Vec::new();
+    for check in checks {
+        let remedy = check.remedy.as_str();
+        if !remedy.trim().is_empty() && !remedies.contains(&remedy) {
+            remedies.push(remedy);
+        }
+    }
+    let mut text = format!(
+        "Configuration check {}: {}\nSeverity: {}\n",
+        escape::sarif_text(id),
+        escape::sarif_text(title),
+        severity.as_str()
+    );
+    let mut markdown = format!(
+        "**Configuration check {}** ({})\n\n{}\n",
+        escape::markdown(id),
+        severity.as_str(),
+        escape::markdown(title)
+    );
+    for remedy in &remedies {
+        text.push_str(&format!("\nRemedy: {}\n", escape::sarif_text(remedy)));
+        markdown.push_str(&format!("\n**Remedy:** {}\n", escape::markdown(remedy)));
+    }
+    let full = match remedies.first() {
+        Some(remedy) => format!(
+            "{}. Remedy: {}",
+            escape::sarif_text(title.trim_end_matches('.')),
+            escape::sarif_text(remedy)
+        ),
+        None => escape::sarif_text(title),
+    };
+    json!({
+        "id": id,
+        "name": "ImageConfigurationCheck",
+        "shortDescription": { "text": escape::sarif_text(title) },
+        "fullDescription": { "text": full },
+        "help": { "text": text, "markdown": markdown },
+        "defaultConfiguration": { "level": level(severity) },
+        "properties": own_rule_properties("configuration", severity, "very-high"),
+    })
+}
+
+/// The rule of one secret rule id, from every secret it found.
+fn secret_rule(id: &str, secrets: &[&SecretFinding]) -> Value {
+    let severity = worst(secrets.iter().map(|secret| secret.severity));
+    let title = secrets
+        .iter()
+        .map(|secret| secret.title.as_str())
+        .find(|title| !title.trim().is_empty())
+        .unwrap_or(id);
+    let text = format!(
+        "Secret rule {}: {}\nSeverity: {}\n\nRemedy: {SECRET_REMEDY}\n",
+        escape::sarif_text(id),
+        escape::sarif_text(title),
+        severity.as_str(),
+    );
+    let markdown = format!(
+        "**Secret rule {}** ({})\n\n{}\n\n**Remedy:** {}\n",
+        escape::markdown(id),
+        severity.as_str(),
+        escape::markdown(title),
+        escape::markdown(SECRET_REMEDY),
+    );
+    json!({
+        "id": id,
+        "name": "SecretInImageFile",
+        "shortDescription": { "text": format!("Secret: {}", escape::sarif_text(title)) },
+        "fullDescription": {
+            "text": format!("A secret in a file of the image: {}.", escape::sarif_text(title.trim_end_matches('.'))),
+        },
+        "help": { "text": text, "markdown": markdown },
+        "defaultConfiguration": { "level": level(severity) },
+        "properties": own_rule_properties("secret", severity, "high"),
+    })
+}
+
+/// A stable id of a list of parts, each length-prefixed.
+fn fingerprint_of<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
+    let mut bytes = Vec::new();
+    for part in parts {
+        bytes.extend_from_slice(&(part.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(part.as_bytes());
+    }
+    Digest::sha256_of(&bytes).hex().to_owned()
+}
+
+/// A configuration finding's fingerprint: its rule and the places its evidence names (not what
+/// was seen there, nor the layers, which change with every build).
+fn check_fingerprint(check: &CheckFinding) -> String {
+    let places: BTreeSet<(&str, &str)> = check
+        .evidence
+        .iter()
+        .map(|evidence| {
+            (
+                evidence.field.as_deref().unwrap_or_default(),
+                evidence.path.as_deref().unwrap_or_default(),
+            )
+        })
+        .collect();
+    fingerprint_of(
+        std::iter::once(check.id.as_str()).chain(places.into_iter().flat_map(|(f, p)| [f, p])),
+    )
+}
+
+/// A secret's fingerprint: its rule, file, layer position, line and redacted match (not the
+/// layer's digest, which changes with every build).
+fn secret_fingerprint(secret: &SecretFinding) -> String {
+    let layer = secret.layer_index.to_string();
+    let line = secret.line.to_string();
+    fingerprint_of([
+        secret.rule_id.as_str(),
+        secret.path.as_str(),
+        &layer,
+        &line,
+        secret.redacted.as_str(),
+    ])
+}
+
+fn physical_location(report: &ScanReport, path: &str, line: u64) -> Value {
+    json!({
+        "artifactLocation": {
+            "uri": artifact_uri(report, path),
+            "uriBaseId": ROOT,
+        },
+        "region": { "startLine": line.max(1) },
+    })
+}
+
+fn check_result(report: &ScanReport, check: &CheckFinding, rule_index: usize) -> Value {
+    let evidence: Vec<String> = check.evidence.iter().map(checks::evidence_text).collect();
+    let mut message = format!(
+        "Configuration check {}: {}\nSeverity: {}\n",
+        escape::sarif_text(&check.id),
+        escape::sarif_text(&check.title),
+        check.severity.as_str(),
+    );
+    for line in &evidence {
+        message.push_str(&format!("Evidence: {}\n", escape::sarif_text(line)));
+    }
+    message.push_str(&format!("Remedy: {}", escape::sarif_text(&check.remedy)));
+
+    // The first file the evidence names, else the image; the config fields as logical places.
+    let files: Vec<(&str, &str)> = check
+        .evidence
+        .iter()
+        .zip(&evidence)
+        .filter_map(|(e, text)| Some((e.path.as_deref()?, text.as_str())))
+        .collect();
+    let fields: Vec<Value> = check
+        .evidence
+        .iter()
+        .filter_map(|e| e.field.as_deref())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .map(|field| json!({ "name": field, "fullyQualifiedName": field, "kind": "property" }))
+        .collect();
+    let (path, location_text) = match files.first() {
+        Some((path, text)) => (*path, escape::sarif_text(text)),
+        None => {
+            let config: Vec<&str> = evidence.iter().map(String::as_str).collect();
+            let text = if config.is_empty() {
+                "the image's config".to_owned()
+            } else {
+                format!("the image's config: {}", config.join("; "))
+            };
+            ("", escape::sarif_text(&text))
+        }
+    };
+    let mut location = json!({
+        "physicalLocation": physical_location(report, path, 1),
+        "message": { "text": location_text },
+    });
+    if let (false, Some(object)) = (fields.is_empty(), location.as_object_mut()) {
+        object.insert("logicalLocations".into(), fields.into());
+    }
+    let related: Vec<Value> = files
+        .iter()
+        .skip(1)
+        .take(MAX_RELATED_LOCATIONS)
+        .enumerate()
+        .map(|(id, (path, text))| {
+            json!({
+                "id": id + 1,
+                "physicalLocation": physical_location(report, path, 1),
+                "message": { "text": escape::sarif_text(text) },
+            })
+        })
+        .collect();
+
+    let mut result = json!({
+        "ruleId": check.id,
+        "ruleIndex": rule_index,
+        "level": level(check.severity),
+        "message": { "text": message },
+        "locations": [location],
+        "partialFingerprints": { CHECK_FINGERPRINT: check_fingerprint(check) },
+        "properties": {
+            "title": check.title,
+            "evidence": check.evidence,
+            "remedy": check.remedy,
+        },
+    });
+    if let (false, Some(object)) = (related.is_empty(), result.as_object_mut()) {
+        object.insert("relatedLocations".into(), related.into());
+    }
+    result
+}
+
+fn secret_result(report: &ScanReport, secret: &SecretFinding, rule_index: usize) -> Value {
+    let layer =
+        checks::layer_text(Some(secret.layer_index), secret.layer.as_ref()).unwrap_or_default();
+    let mut message = format!(
+        "Secret {}: {}\nSeverity: {}\nFile: {}, line {}\nLayer: {}\nMatch (redacted): {}",
+        escape::sarif_text(&secret.rule_id),
+        escape::sarif_text(&secret.title),
+        secret.severity.as_str(),
+        escape::sarif_text(&secret.path),
+        secret.line,
+        escape::sarif_text(&layer),
+        escape::sarif_text(&secret.redacted),
+    );
+    if !secret.in_final_image {
+        message.push_str(&format!("\nThe file was {NOT_IN_FINAL_IMAGE}."));
+    }
+    let mut properties = Map::new();
+    properties.insert("title".into(), secret.title.clone().into());
+    properties.insert("layerIndex".into(), secret.layer_index.into());
+    if let Some(digest) = &secret.layer {
+        properties.insert("layerDigest".into(), digest.to_string().into());
+    }
+    properties.insert("inFinalImage".into(), secret.in_final_image.into());
+    properties.insert("redacted".into(), secret.redacted.clone().into());
+    json!({
+        "ruleId": secret.rule_id,
+        "ruleIndex": rule_index,
+        "level": level(secret.severity),
+        "message": { "text": message },
+        "locations": [{
+            "physicalLocation": physical_location(report, &secret.path, secret.line),
+            "message": {
+                "text": format!("{} in {}", escape::sarif_text(&secret.path), escape::sarif_text(&layer)),
+            },
+        }],
+        "partialFingerprints": { SECRET_FINGERPRINT: secret_fingerprint(secret) },
+        "properties": properties,
+    })
 }
 
 /// What the scan could not do, as the invocation's notifications.
@@ -533,13 +852,167 @@ mod tests {
                 "{uri}"
             );
             // The properties keep the names exactly, for tools that read them.
-            assert!(
-                result["properties"]["packageName"]
+            let kept = ["packageName", "title"]
+                .iter()
+                .find_map(|key| result["properties"][key].as_str())
+                .unwrap();
+            assert!(kept.contains(HOSTILE), "{kept}");
+            for related in result["relatedLocations"].as_array().into_iter().flatten() {
+                let uri = related["physicalLocation"]["artifactLocation"]["uri"]
                     .as_str()
-                    .unwrap()
-                    .contains(HOSTILE)
-            );
+                    .unwrap();
+                assert!(
+                    !uri.starts_with('/') && !uri.contains(['<', ' ', ':']),
+                    "{uri}"
+                );
+            }
         }
+        // The configuration findings and secrets are there, their text escaped.
+        let ids: Vec<&str> = run["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|result| result["ruleId"].as_str().unwrap())
+            .collect();
+        assert!(ids.contains(&format!("TG-CFG-001{HOSTILE}").as_str()));
+        assert!(ids.contains(&format!("TG-SEC-001{HOSTILE}").as_str()));
+        for rule in run["tool"]["driver"]["rules"].as_array().unwrap() {
+            for text in [&rule["help"]["text"], &rule["shortDescription"]["text"]] {
+                let text = text.as_str().unwrap();
+                assert!(!text.contains("[x]("), "{text}");
+            }
+        }
+    }
+
+    fn result<'a>(run: &'a Value, rule: &str) -> &'a Value {
+        run["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|result| result["ruleId"] == rule)
+            .unwrap()
+    }
+
+    #[test]
+    fn checks_and_secrets_have_their_own_rules_and_places() {
+        use crate::testing::{config_check, secret};
+        let mut report = report(
+            vec![finding(
+                "CVE-1",
+                "deb",
+                "a",
+                "1",
+                "/var/lib/dpkg/status",
+                Severity::Low,
+                None,
+            )],
+            vec![],
+        );
+        let mut setuid = config_check("TG-CFG-011", Severity::Medium, "unused");
+        setuid.evidence = ["/usr/bin/su", "/usr/bin/passwd"]
+            .into_iter()
+            .map(|path| tollgate_checks::Evidence {
+                field: None,
+                path: Some(path.to_owned()),
+                layer: None,
+                layer_index: Some(0),
+                detail: "setuid root".to_owned(),
+            })
+            .collect();
+        report.checks = vec![
+            config_check("TG-CFG-001", Severity::Critical, "config.User"),
+            setuid,
+        ];
+        let mut key = secret("TG-SEC-001", Severity::High, "/root/.ssh/id_rsa", false);
+        key.line = 7;
+        report.secrets = vec![key, secret("TG-SEC-002", Severity::Low, "/app/.env", true)];
+        let document = sarif(&report);
+        let run = run(&document);
+        let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+        let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+        assert_eq!(
+            ids,
+            [
+                "CVE-1",
+                "TG-CFG-001",
+                "TG-CFG-011",
+                "TG-SEC-001",
+                "TG-SEC-002"
+            ]
+        );
+        let scores: Vec<&str> = rules
+            .iter()
+            .map(|r| r["properties"]["security-severity"].as_str().unwrap())
+            .collect();
+        assert_eq!(scores, ["2.0", "9.5", "5.5", "8.0", "2.0"]);
+        assert!(
+            rules[1]["help"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("Remedy: TG-CFG-001 remedy")
+        );
+        assert_eq!(rules[1]["properties"]["tags"][1], "configuration");
+        assert_eq!(rules[3]["properties"]["tags"][1], "secret");
+        for result in run["results"].as_array().unwrap() {
+            let index = usize::try_from(result["ruleIndex"].as_u64().unwrap()).unwrap();
+            assert_eq!(rules[index]["id"], result["ruleId"]);
+        }
+
+        // Config-only evidence: at the image, the field a logical location.
+        let root = result(run, "TG-CFG-001");
+        assert_eq!(root["level"], "error");
+        let location = &root["locations"][0];
+        assert_eq!(
+            location["physicalLocation"]["artifactLocation"]["uri"],
+            "example.com/app"
+        );
+        assert_eq!(
+            location["logicalLocations"],
+            serde_json::json!([{ "name": "config.User", "fullyQualifiedName": "config.User", "kind": "property" }])
+        );
+        // Files: the first one, the others related.
+        let setuid = result(run, "TG-CFG-011");
+        assert_eq!(
+            setuid["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "usr/bin/su"
+        );
+        assert_eq!(
+            setuid["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "usr/bin/passwd"
+        );
+        assert!(setuid["partialFingerprints"]["imageCheck/v1"].is_string());
+        // A secret: at its file and line, the layer and its removal said.
+        let key = result(run, "TG-SEC-001");
+        assert_eq!(
+            key["locations"][0]["physicalLocation"],
+            serde_json::json!({
+                "artifactLocation": { "uri": "root/.ssh/id_rsa", "uriBaseId": "ROOTPATH" },
+                "region": { "startLine": 7 },
+            })
+        );
+        let message = key["message"]["text"].as_str().unwrap();
+        assert!(
+            message.contains("Layer: layer 1 (222222222222)"),
+            "{message}"
+        );
+        assert!(
+            message.contains("deleted or replaced by a later layer"),
+            "{message}"
+        );
+        assert_eq!(key["properties"]["inFinalImage"], false);
+        assert!(key["partialFingerprints"]["imageSecret/v1"].is_string());
+    }
+
+    #[test]
+    fn secret_fingerprints_do_not_depend_on_the_layer_digest() {
+        use crate::testing::{digest, secret};
+        let before = secret("TG-SEC-1", Severity::High, "/app/.env", true);
+        let mut rebuilt = before.clone();
+        rebuilt.layer = Some(digest('9'));
+        let mut moved = before.clone();
+        moved.line = 2;
+        assert_eq!(secret_fingerprint(&before), secret_fingerprint(&rebuilt));
+        assert_ne!(secret_fingerprint(&before), secret_fingerprint(&moved));
     }
 
     #[test]

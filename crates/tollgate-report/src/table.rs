@@ -7,6 +7,7 @@ use std::io::Write;
 use owo_colors::OwoColorize;
 use tollgate_match::Finding;
 
+use crate::checks::{self, NOT_IN_FINAL_IMAGE};
 use crate::escape::terminal;
 use crate::group::{self, Group};
 use crate::{RenderOptions, ScanReport};
@@ -100,6 +101,27 @@ pub(crate) fn render(
         report.summary.fixable,
         report.summary.packages
     )?;
+    let other_counts = [
+        (
+            "Configuration",
+            report.checks.len(),
+            &report.summary.checks_by_severity,
+        ),
+        (
+            "Secrets",
+            report.secrets.len(),
+            &report.summary.secrets_by_severity,
+        ),
+    ];
+    for (label, total, by_severity) in other_counts {
+        if total > 0 {
+            let counts: Vec<String> = by_severity
+                .iter()
+                .map(|(severity, count)| format!("{}: {count}", severity.as_str()))
+                .collect();
+            writeln!(out, "{label}: {total} ({})", counts.join(", "))?;
+        }
+    }
     if let Some(db) = &report.db {
         let line = format!(
             "DB: {} ({}, built {})",
@@ -192,6 +214,8 @@ pub(crate) fn render(
             &|_, _, p| p,
         )?;
     }
+    configuration(report, options, out)?;
+    secrets(report, options, out)?;
     for diagnostic in &report.diagnostics {
         let line = format!(
             "{} {} and {}: {}",
@@ -226,6 +250,106 @@ pub(crate) fn render(
     Ok(())
 }
 
+/// The configuration findings, worst first, each with its first piece of evidence.
+fn configuration(
+    report: &ScanReport,
+    options: RenderOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    if report.checks.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "Configuration")?;
+    let rows: Vec<[String; 4]> = checks::sorted_checks(report)
+        .into_iter()
+        .map(|check| {
+            [
+                check.id.clone(),
+                check.severity.as_str().to_owned(),
+                shorten(&check.title, 60),
+                checks::first_evidence(check, &|text| shorten(text, 70)),
+            ]
+        })
+        .collect();
+    write_table(
+        out,
+        ["ID", "SEVERITY", "TITLE", "EVIDENCE"],
+        &rows,
+        options.colours,
+        &|column, cell, padded| {
+            if column == 1 {
+                paint_severity(cell, padded)
+            } else {
+                padded
+            }
+        },
+    )
+}
+
+/// The secrets, worst first, with the layer that holds each and whether a later layer removed
+/// its file.
+fn secrets(
+    report: &ScanReport,
+    options: RenderOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    if report.secrets.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "Secrets")?;
+    let secrets = checks::sorted_secrets(report);
+    let rows: Vec<[String; 8]> = secrets
+        .iter()
+        .map(|secret| {
+            [
+                secret.rule_id.clone(),
+                secret.severity.as_str().to_owned(),
+                shorten(&secret.title, 40),
+                secret.path.clone(),
+                secret.line.to_string(),
+                checks::layer_text(Some(secret.layer_index), secret.layer.as_ref())
+                    .unwrap_or_default()
+                    .trim_start_matches("layer ")
+                    .to_owned(),
+                if secret.in_final_image {
+                    String::new()
+                } else {
+                    "yes".to_owned()
+                },
+                shorten(&secret.redacted, 60),
+            ]
+        })
+        .collect();
+    write_table(
+        out,
+        [
+            "RULE",
+            "SEVERITY",
+            "TITLE",
+            "PATH",
+            "LINE",
+            "LAYER",
+            "DELETED LATER",
+            "MATCH (REDACTED)",
+        ],
+        &rows,
+        options.colours,
+        &|column, cell, padded| {
+            if column == 1 {
+                paint_severity(cell, padded)
+            } else {
+                padded
+            }
+        },
+    )?;
+    if secrets.iter().any(|secret| !secret.in_final_image) {
+        writeln!(out, "  DELETED LATER: the file was {NOT_IN_FINAL_IMAGE}.")?;
+    }
+    Ok(())
+}
+
 fn shorten(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         text.to_owned()
@@ -249,5 +373,34 @@ mod tests {
         // One line per row: a line break in a title does not forge a row.
         assert!(table.contains("title <script>"));
         assert!(!table.lines().any(|line| line.starts_with("second line")));
+        assert!(
+            !table
+                .lines()
+                .any(|line| line.contains("second line") && !line.contains("\\n"))
+        );
+        // The configuration findings and secrets have their sections, their text escaped too.
+        assert!(table.contains("\nConfiguration\n  ID "), "{table}");
+        assert!(table.contains("\nSecrets\n  RULE "), "{table}");
+        assert!(table.contains("TG-CFG-001<script>alert(1)</script>"));
+        assert!(table.contains("config.User<script>"));
+        assert!(table.contains("(+1 more)"), "{table}");
+        assert!(table.contains("-----BEGIN <script>"), "{table}");
+        assert!(
+            table
+                .contains("Configuration: 2 (UNKNOWN: 0, LOW: 0, MEDIUM: 1, HIGH: 1, CRITICAL: 0)")
+        );
+        assert!(table.contains("Secrets: 2 (UNKNOWN: 0, LOW: 0, MEDIUM: 0, HIGH: 1, CRITICAL: 1)"));
+        assert!(table.contains("DELETED LATER: the file was deleted or replaced"));
+    }
+
+    #[test]
+    fn no_checks_or_secrets_no_sections() {
+        let mut report = hostile();
+        report.checks.clear();
+        report.secrets.clear();
+        let table = rendered(&report, Format::Table);
+        for absent in ["Configuration", "Secrets", "DELETED LATER"] {
+            assert!(!table.contains(absent), "{absent}");
+        }
     }
 }

@@ -5,6 +5,7 @@
 use std::sync::OnceLock;
 
 use tollgate_catalog::{Ecosystem, ImageIdentity, Inventory, OsInfo, Package};
+use tollgate_checks::{CheckFinding, Evidence, SecretFinding};
 use tollgate_match::{Cvss, Diagnostic, Finding, NotCovered, Severity, Status, Suppressed};
 use tollgate_vulndb::db::BuildOptions;
 use tollgate_vulndb::{Db, ImportLimits, build, import};
@@ -91,6 +92,50 @@ pub(crate) fn finding(
     finding.summary = Some(format!("{id} in {name}"));
     finding.cvss = Vec::new();
     finding
+}
+
+/// A layer digest of one repeated hex digit.
+pub(crate) fn digest(hex_digit: char) -> tollgate_oci::Digest {
+    format!("sha256:{}", hex_digit.to_string().repeat(64))
+        .parse()
+        .unwrap()
+}
+
+/// A configuration finding of rule `id` with evidence in the image's config field `field`.
+pub(crate) fn config_check(id: &str, severity: Severity, field: &str) -> CheckFinding {
+    CheckFinding {
+        id: id.to_owned(),
+        severity,
+        title: format!("{id} title"),
+        evidence: vec![Evidence {
+            field: Some(field.to_owned()),
+            path: None,
+            layer: None,
+            layer_index: None,
+            detail: format!("{field} value"),
+        }],
+        remedy: format!("{id} remedy"),
+    }
+}
+
+/// A secret of rule `id` in `path`, line 1, of layer 1.
+pub(crate) fn secret(
+    id: &str,
+    severity: Severity,
+    path: &str,
+    in_final_image: bool,
+) -> SecretFinding {
+    SecretFinding {
+        rule_id: id.to_owned(),
+        severity,
+        title: format!("{id} title"),
+        path: path.to_owned(),
+        layer: Some(digest('2')),
+        layer_index: 1,
+        line: 1,
+        redacted: "KEY=****".to_owned(),
+        in_final_image,
+    }
 }
 
 /// A report of `findings` and `suppressed`, with the packages they name.
@@ -203,6 +248,69 @@ pub(crate) fn hostile() -> ScanReport {
         path: format!("/app/{HOSTILE}/METADATA"),
         reason: format!("unreadable {HOSTILE}"),
     }];
+    report.checks = vec![
+        CheckFinding {
+            id: format!("TG-CFG-001{HOSTILE}"),
+            severity: Severity::High,
+            title: format!("runs as root {HOSTILE}\nsecond line"),
+            evidence: vec![Evidence {
+                field: Some(format!("config.User{HOSTILE}")),
+                path: None,
+                layer: None,
+                layer_index: None,
+                detail: format!("user {HOSTILE}"),
+            }],
+            remedy: format!("USER {HOSTILE}"),
+        },
+        CheckFinding {
+            id: "TG-CFG-010".into(),
+            severity: Severity::Medium,
+            title: format!("setuid files {HOSTILE}"),
+            evidence: vec![
+                Evidence {
+                    field: None,
+                    path: Some(format!("/usr/bin/{HOSTILE}")),
+                    layer: Some(digest('1')),
+                    layer_index: Some(0),
+                    detail: format!("setuid {HOSTILE}"),
+                },
+                Evidence {
+                    field: Some(format!("history[1].created_by{HOSTILE}")),
+                    path: Some(format!("/bin/{HOSTILE}su")),
+                    layer: Some(digest('1')),
+                    layer_index: Some(0),
+                    detail: String::new(),
+                },
+            ],
+            remedy: format!("chmod u-s {HOSTILE}"),
+        },
+    ];
+    report.secrets = vec![
+        SecretFinding {
+            rule_id: format!("TG-SEC-001{HOSTILE}"),
+            severity: Severity::Critical,
+            title: format!("private key {HOSTILE}"),
+            path: format!("/root/{HOSTILE}/id_rsa"),
+            layer: Some(digest('2')),
+            layer_index: 1,
+            line: 1,
+            redacted: format!("-----BEGIN {HOSTILE} PRIVATE KEY----- ****\nsecond line"),
+            in_final_image: false,
+        },
+        SecretFinding {
+            title: format!("AWS {HOSTILE}"),
+            ..secret(
+                "TG-SEC-003",
+                Severity::High,
+                &format!("/app/{HOSTILE}.env"),
+                true,
+            )
+        },
+    ];
+    report.summary = report
+        .summary
+        .clone()
+        .with_checks_and_secrets(&report.checks, &report.secrets);
     report
 }
 

@@ -104,7 +104,7 @@ pub(crate) fn run(args: &ScanArgs, printer: &Printer) -> anyhow::Result<ExitCode
         render(&report, format, RenderOptions { colours }, out)?;
         Ok(())
     })?;
-    if args.exit_code != 0 && !report.findings.is_empty() {
+    if args.exit_code != 0 && report.has_findings_at(&args.severity) {
         return Ok(ExitCode::from(args.exit_code));
     }
     Ok(ExitCode::SUCCESS)

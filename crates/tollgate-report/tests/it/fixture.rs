@@ -8,12 +8,19 @@
 //! aliases (PYSEC, GHSA, CVE); a version that cannot be compared (a diagnostic); a package
 //! without findings in each group; an npm package no advisory data covers; an unreadable file;
 //! a warning.
+//!
+//! And what the `config` and `secret` scanners find in such an image: it runs as root (no
+//! `USER`), has setuid and setgid binaries in its base layer, and no HEALTHCHECK; the
+//! application layer's `/app/.env` holds an AWS key pair, and an SSH private key copied in by
+//! the pip layer was deleted by the application layer, so that it is not in the final
+//! filesystem but still ships in its layer.
 
 use std::path::Path;
 use std::sync::OnceLock;
 
 use tollgate_catalog::{Ecosystem, ImageIdentity, Inventory, OsInfo, Package, Unknown};
-use tollgate_match::{Finding, Suppressed, match_inventory};
+use tollgate_checks::{CheckFinding, Evidence, SecretFinding};
+use tollgate_match::{Finding, Severity, Suppressed, match_inventory};
 use tollgate_oci::{Digest, Platform};
 use tollgate_report::{DbSummary, Format, RenderOptions, SCHEMA, ScanReport, Summary, render};
 use tollgate_vulndb::db::BuildOptions;
@@ -133,6 +140,107 @@ fn inventory() -> Inventory {
     }
 }
 
+/// A file in the base layer, as evidence.
+fn base_file(path: &str, detail: &str) -> Evidence {
+    Evidence {
+        field: None,
+        path: Some(path.to_owned()),
+        layer: Some(digest('1')),
+        layer_index: Some(0),
+        detail: detail.to_owned(),
+    }
+}
+
+/// A field of the image's config, as evidence.
+fn config_field(field: &str, detail: &str) -> Evidence {
+    Evidence {
+        field: Some(field.to_owned()),
+        path: None,
+        layer: None,
+        layer_index: None,
+        detail: detail.to_owned(),
+    }
+}
+
+/// What the `config` scanner finds in the image.
+fn checks() -> Vec<CheckFinding> {
+    vec![
+        CheckFinding {
+            id: "TG-CFG-001".to_owned(),
+            severity: Severity::High,
+            title: "The image runs as root".to_owned(),
+            evidence: vec![config_field(
+                "config.User",
+                "not set: processes run as root (uid 0)",
+            )],
+            remedy: "Create an unprivileged user in the image and switch to it with a numeric \
+                     USER (e.g. `USER 10001`)."
+                .to_owned(),
+        },
+        CheckFinding {
+            id: "TG-CFG-011".to_owned(),
+            severity: Severity::Medium,
+            title: "Files with the setuid or setgid bit".to_owned(),
+            evidence: vec![
+                base_file("/usr/bin/passwd", "setuid root (-rwsr-xr-x)"),
+                base_file("/usr/bin/su", "setuid root (-rwsr-xr-x)"),
+                base_file("/usr/bin/chage", "setgid shadow (-rwxr-sr-x)"),
+            ],
+            remedy: "Remove the bits where they are not needed: \
+                     `RUN find / -xdev -perm /6000 -type f -exec chmod a-s {} +`."
+                .to_owned(),
+        },
+        CheckFinding {
+            id: "TG-CFG-020".to_owned(),
+            severity: Severity::Low,
+            title: "No HEALTHCHECK".to_owned(),
+            evidence: vec![config_field("config.Healthcheck", "not set")],
+            remedy: "Add a HEALTHCHECK instruction, or check health in the orchestrator."
+                .to_owned(),
+        },
+    ]
+}
+
+/// What the `secret` scanner finds in the image's layers.
+fn secrets() -> Vec<SecretFinding> {
+    let env = |rule_id: &str, title: &str, line: u64, redacted: &str| SecretFinding {
+        rule_id: rule_id.to_owned(),
+        severity: Severity::Critical,
+        title: title.to_owned(),
+        path: "/app/.env".to_owned(),
+        layer: Some(digest('3')),
+        layer_index: 2,
+        line,
+        redacted: redacted.to_owned(),
+        in_final_image: true,
+    };
+    vec![
+        SecretFinding {
+            rule_id: "TG-SEC-001".to_owned(),
+            severity: Severity::High,
+            title: "Private key (OpenSSH)".to_owned(),
+            path: "/root/.ssh/id_ed25519".to_owned(),
+            layer: Some(digest('2')),
+            layer_index: 1,
+            line: 1,
+            redacted: "-----BEGIN OPENSSH PRIVATE KEY-----****".to_owned(),
+            in_final_image: false,
+        },
+        env(
+            "TG-SEC-010",
+            "AWS access key id",
+            3,
+            "AWS_ACCESS_KEY_ID=AKIA************MPLE",
+        ),
+        env(
+            "TG-SEC-011",
+            "AWS secret access key",
+            4,
+            "AWS_SECRET_ACCESS_KEY=wJal********************************EKEY",
+        ),
+    ]
+}
+
 /// The findings of [`inventory`] against the fixture DB.
 fn matched() -> tollgate_match::MatchReport {
     let dir = tempfile::tempdir().unwrap();
@@ -170,6 +278,8 @@ pub(crate) fn report() -> ScanReport {
                     source: "vex/app.openvex.json (statement 1)".to_owned(),
                 })
                 .collect();
+            let checks = checks();
+            let secrets = secrets();
             ScanReport {
                 schema: SCHEMA,
                 tollgate_version: "0.1.0".to_owned(),
@@ -183,15 +293,16 @@ pub(crate) fn report() -> ScanReport {
                     built_at: "2026-11-14T06:00:00Z".to_owned(),
                     built_by: "tollgate 0.1.0".to_owned(),
                 }),
-                summary: Summary::of(&findings, &suppressed, inventory.packages.len()),
+                summary: Summary::of(&findings, &suppressed, inventory.packages.len())
+                    .with_checks_and_secrets(&checks, &secrets),
                 packages: inventory.packages,
                 findings,
                 suppressed,
                 diagnostics: matched.diagnostics,
                 not_covered: matched.not_covered,
                 unknowns: inventory.unknowns,
-                checks: Vec::new(),
-                secrets: Vec::new(),
+                checks,
+                secrets,
                 warnings: vec![
                     "the vulnerability DB was built 9 days ago (more than 7); run `tollgate db update`"
                         .to_owned(),
@@ -206,7 +317,8 @@ pub(crate) const HOSTILE: &str =
     "<script>alert(1)</script>]]><![CDATA[&amp;\"'` | [x](javascript:alert(1)) \u{1b}[2J\u{0}";
 
 /// [`report`] with [`HOSTILE`] in every text an image or a feed supplies: package names,
-/// versions, paths, titles, advisory ids, reasons, warnings.
+/// versions, paths, titles, advisory ids, reasons, warnings, and every text of the
+/// configuration findings and secrets (rule ids, titles, evidence, remedies, paths, matches).
 pub(crate) fn hostile_report() -> ScanReport {
     let mut report = report();
     let hostile = |finding: &mut Finding| {
@@ -223,6 +335,26 @@ pub(crate) fn hostile_report() -> ScanReport {
     for suppressed in &mut report.suppressed {
         hostile(&mut suppressed.finding);
         suppressed.reason = format!("VEX not_affected: {HOSTILE}");
+    }
+    for check in &mut report.checks {
+        check.id.push_str(HOSTILE);
+        check.title = format!("{HOSTILE}\nsecond line");
+        check.remedy.push_str(HOSTILE);
+        for evidence in &mut check.evidence {
+            for text in [&mut evidence.field, &mut evidence.path]
+                .into_iter()
+                .flatten()
+            {
+                text.push_str(HOSTILE);
+            }
+            evidence.detail.push_str(HOSTILE);
+        }
+    }
+    for secret in &mut report.secrets {
+        secret.rule_id.push_str(HOSTILE);
+        secret.title.push_str(HOSTILE);
+        secret.path = format!("{}/{HOSTILE}", secret.path);
+        secret.redacted = format!("{}{HOSTILE}\nsecond line", secret.redacted);
     }
     report.target = format!("docker://registry.example.com/{HOSTILE}:1");
     report.warnings.push(HOSTILE.to_owned());
@@ -269,4 +401,24 @@ fn the_fixture_has_what_it_says() {
         .map(|f| f.package.name.as_str())
         .collect();
     assert_eq!(unfixed, ["tar", "zlib1g"]);
+
+    let checks: Vec<(&str, usize)> = report
+        .checks
+        .iter()
+        .map(|c| (c.id.as_str(), c.evidence.len()))
+        .collect();
+    assert_eq!(
+        checks,
+        [("TG-CFG-001", 1), ("TG-CFG-011", 3), ("TG-CFG-020", 1)]
+    );
+    let deleted: Vec<&str> = report
+        .secrets
+        .iter()
+        .filter(|s| !s.in_final_image)
+        .map(|s| s.path.as_str())
+        .collect();
+    assert_eq!(deleted, ["/root/.ssh/id_ed25519"]);
+    assert_eq!(report.summary.checks_by_severity[&Severity::High], 1);
+    assert_eq!(report.summary.secrets_by_severity[&Severity::Critical], 2);
+    assert_eq!(report.summary.secrets_by_severity[&Severity::High], 1);
 }

@@ -276,10 +276,13 @@ fn sarif_has_what_github_code_scanning_reads() {
             assert!(rule["fullDescription"]["text"].is_string());
         }
         let results = run["results"].as_array().unwrap();
-        // Every finding and every suppressed finding.
+        // Every finding and every suppressed finding, every configuration finding and secret.
         assert_eq!(
             results.len(),
-            report.findings.len() + report.suppressed.len()
+            report.findings.len()
+                + report.suppressed.len()
+                + report.checks.len()
+                + report.secrets.len()
         );
         for result in results {
             assert!(matches!(
@@ -288,16 +291,45 @@ fn sarif_has_what_github_code_scanning_reads() {
             ));
             let index = usize::try_from(result["ruleIndex"].as_u64().unwrap()).unwrap();
             assert_eq!(rules[index]["id"], result["ruleId"]);
+            let rule_id = result["ruleId"].as_str().unwrap();
+            let fingerprint = if rule_id.starts_with("TG-CFG-") {
+                "imageCheck/v1"
+            } else if rule_id.starts_with("TG-SEC-") {
+                "imageSecret/v1"
+            } else {
+                "packageVulnerability/v1"
+            };
             assert!(
-                result["partialFingerprints"]["packageVulnerability/v1"]
+                result["partialFingerprints"][fingerprint]
                     .as_str()
-                    .is_some_and(|print| print.len() == 64)
+                    .is_some_and(|print| print.len() == 64),
+                "{result}"
             );
-            let location = &result["locations"][0]["physicalLocation"];
-            let uri = location["artifactLocation"]["uri"].as_str().unwrap();
-            assert!(!uri.is_empty() && !uri.starts_with('/'), "{uri}");
-            assert_eq!(location["artifactLocation"]["uriBaseId"], "ROOTPATH");
-            assert_eq!(location["region"]["startLine"], 1);
+            let locations = result["locations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .chain(result["relatedLocations"].as_array().into_iter().flatten());
+            for location in locations {
+                let location = &location["physicalLocation"];
+                let uri = location["artifactLocation"]["uri"].as_str().unwrap();
+                assert!(!uri.is_empty() && !uri.starts_with('/'), "{uri}");
+                assert_eq!(location["artifactLocation"]["uriBaseId"], "ROOTPATH");
+                let line = location["region"]["startLine"].as_u64().unwrap();
+                if rule_id.starts_with("TG-SEC-") {
+                    assert!(line >= 1);
+                } else {
+                    assert_eq!(line, 1);
+                }
+            }
+        }
+        // Each secret at its line.
+        for secret in &report.secrets {
+            assert!(results.iter().any(|result| {
+                result["ruleId"] == secret.rule_id.as_str()
+                    && result["locations"][0]["physicalLocation"]["region"]["startLine"]
+                        == secret.line
+            }));
         }
     }
 }

@@ -1,5 +1,4 @@
-//! The one timestamp tollgate writes (an SBOM's creation time). Written by hand because a date
-//! library for one UTC conversion would be the largest dependency of the binary.
+//! The one timestamp tollgate writes (a report's or an SBOM's creation time), and the clock.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -23,27 +22,12 @@ pub(crate) fn now_epoch_seconds() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
-/// Seconds since the epoch → `YYYY-MM-DDThh:mm:ssZ` (days to civil date: Howard Hinnant's
-/// algorithm, <https://howardhinnant.github.io/date_algorithms.html#civil_from_days>).
+/// Seconds since the epoch → `YYYY-MM-DDThh:mm:ssZ`.
 fn rfc3339(seconds: i64) -> String {
-    let days = seconds.div_euclid(86_400);
     let time = seconds.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        "{}T{:02}:{:02}:{:02}Z",
+        tollgate_match::Date::of_epoch_seconds(seconds),
         time / 3600,
         time % 3600 / 60,
         time % 60

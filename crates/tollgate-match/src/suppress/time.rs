@@ -74,7 +74,10 @@ impl Date {
         u32::from(self.day)
     }
 
-    fn of_epoch_seconds(seconds: i64) -> Self {
+    /// The UTC date of an instant given in seconds since the Unix epoch (clamped to years
+    /// 1-9999).
+    #[must_use]
+    pub fn of_epoch_seconds(seconds: i64) -> Self {
         let (year, month, day) = civil_from_days(seconds.div_euclid(86_400));
         // Out-of-range instants clamp to the ends of the supported range.
         let year = i32::try_from(year).unwrap_or(if year < 0 { 1 } else { 9999 });

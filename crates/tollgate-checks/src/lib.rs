@@ -8,6 +8,7 @@
 #![warn(missing_docs, clippy::unwrap_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::panic))]
 
+pub mod config;
 mod model;
 
 pub use model::{CheckFinding, Evidence, RuleOverrides, SecretFinding};

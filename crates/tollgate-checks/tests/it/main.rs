@@ -1,0 +1,5 @@
+//! Integration tests of tollgate-checks.
+
+mod config_images;
+mod config_rules;
+mod config_support;

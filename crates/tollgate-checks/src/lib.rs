@@ -10,5 +10,6 @@
 
 pub mod config;
 mod model;
+pub mod secrets;
 
 pub use model::{CheckFinding, Evidence, RuleOverrides, SecretFinding};

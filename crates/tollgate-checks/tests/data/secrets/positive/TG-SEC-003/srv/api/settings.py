@@ -1,0 +1,7 @@
+import os
+
+DEBUG = False
+AWS_STORAGE_BUCKET_NAME = "orders-media"
+AWS_S3_REGION_NAME = "eu-west-1"
+AWS_SECRET_ACCESS_KEY = "AtG8Mq6vOH8Vhd4SD0dR~~8tC5Kfr0P5q3enMC+83m"
+AWS_QUERYSTRING_AUTH = False

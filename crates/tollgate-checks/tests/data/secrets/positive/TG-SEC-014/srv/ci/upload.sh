@@ -1,0 +1,3 @@
+#!/bin/sh
+TWINE_USERNAME=__token__ TWINE_PASSWORD=pypi-AgENd~~GVzdC5weXBpLm9yZwUoo8hYKO933LRneiHotc6XMg_mbL-vQXZ7xuOHU_g0VdLbSabVbU41PQBiqfazew5fE9RSpDDrB4Kw2qN4Bisdi0VFfGCYorYLPA98Dwx_1HKHCiDWcXQ_Xtumj45xE3SxTYnk8egCmHtZqasloVA-jrPo4pYrzm \
+  twine upload --repository testpypi dist/*

@@ -164,9 +164,17 @@ pub(crate) struct ScanArgs {
     #[arg(long, env = "TOLLGATE_DB")]
     pub(crate) db: Option<std::path::PathBuf>,
 
-    /// Scanners to run (comma-separated): vuln.
-    #[arg(long, value_delimiter = ',', default_value = "vuln")]
-    pub(crate) scanners: Vec<String>,
+    /// Scanners to run (comma-separated): vuln, config, secret [default: vuln,secret].
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) scanners: Option<Vec<String>>,
+
+    /// Do not run this configuration or secret rule (TG-CFG-…, TG-SEC-…). Repeatable.
+    #[arg(long, value_name = "RULE")]
+    pub(crate) disable_rule: Vec<String>,
+
+    /// Re-rate a rule: RULE=LEVEL (e.g. TG-CFG-008=MEDIUM). Repeatable.
+    #[arg(long, value_name = "RULE=LEVEL")]
+    pub(crate) rule_severity: Vec<String>,
 
     /// Severities to report (comma-separated): UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL.
     #[arg(

@@ -54,13 +54,15 @@ pub(crate) fn open_image(
     Image::open(&target, &options).with_context(|| format!("failed to open `{target}`"))
 }
 
-/// The inventory of an image: its layers walked once, with progress bars on a terminal, and
-/// layers analysed before taken from the layer cache (unless `--no-cache`).
-pub(crate) fn take_inventory(
+/// One pass over an image for its inventory and `analyzers`: its layers walked once, with
+/// progress bars on a terminal, and layers analysed before taken from the layer cache (unless
+/// `--no-cache`).
+pub(crate) fn analyse_image(
     image: &Image,
     cache: &CacheArgs,
+    analyzers: &[&dyn tollgate_catalog::LayerAnalyzer],
     printer: &Printer,
-) -> anyhow::Result<tollgate_catalog::Inventory> {
+) -> anyhow::Result<tollgate_catalog::Pass> {
     let cache =
         cache_root(cache).map(|root| tollgate_catalog::LayerCache::new(&root, image.limits()));
     let bars = printer
@@ -69,9 +71,9 @@ pub(crate) fn take_inventory(
     let options = tollgate_catalog::InventoryOptions {
         progress: bars.as_ref().map(|b| b as &dyn tollgate_oci::Progress),
         cache: cache.as_ref(),
-        ..Default::default()
+        analyzers,
     };
-    let inventory = tollgate_catalog::inventory_with(image, options)
+    let pass = tollgate_catalog::analyse(image, options)
         .with_context(|| format!("failed to read the layers of `{}`", image.target()));
     drop(bars);
     for notice in cache
@@ -80,7 +82,7 @@ pub(crate) fn take_inventory(
     {
         printer.warning(&notice);
     }
-    inventory
+    pass
 }
 
 /// The cache directory, unless `--no-cache`.

@@ -19,7 +19,7 @@ struct SbomReport<'a> {
 
 pub(crate) fn run(args: &SbomArgs, printer: &Printer) -> anyhow::Result<ExitCode> {
     let image = crate::commands::open_image(&args.target, &args.image, Some(&args.cache))?;
-    let inventory = crate::commands::take_inventory(&image, &args.cache, printer)?;
+    let inventory = crate::commands::analyse_image(&image, &args.cache, &[], printer)?.inventory;
     let colours = args.output.is_none() && printer.colours();
     crate::output::write_output(printer, args.output.as_deref(), |out| match args.format {
         SbomFormat::Table => write_table(out, &inventory, colours),

@@ -1,6 +1,7 @@
 //! Integration tests of the `tollgate` binary.
 #![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
 
+mod checks;
 mod db;
 mod inspect;
 mod sbom;

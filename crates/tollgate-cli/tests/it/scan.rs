@@ -124,9 +124,9 @@ fn filters_and_exit_codes() {
     assert_eq!(json(&output)["findings"].as_array().unwrap().len(), 0);
     let output = tollgate(&["scan", "--db", &db, "--severity", "SEVERE", target]);
     assert_eq!(output.status.code(), Some(2), "a usage error");
-    let output = tollgate(&["scan", "--db", &db, "--scanners", "vuln,secret", target]);
+    let output = tollgate(&["scan", "--db", &db, "--scanners", "vuln,licence", target]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("scanner `secret` is not available"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown scanner `licence`"));
     let missing = dir.path().join("missing.db");
     let output = tollgate(&["scan", "--db", missing.to_str().unwrap(), target]);
     assert_eq!(output.status.code(), Some(1));
@@ -661,9 +661,24 @@ fn every_shared_image_scans_to_its_golden_findings() {
                 format!("not covered: {reason}: {}", names.join(" "))
             })
             .collect();
+        let secrets: Vec<String> = report["secrets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                format!(
+                    "secret {} {} layer {} in final image: {}",
+                    s["rule_id"].as_str().unwrap(),
+                    s["path"].as_str().unwrap(),
+                    s["layer_index"],
+                    s["in_final_image"]
+                )
+            })
+            .collect();
         let text = format!(
-            "summary: {summary}\n{}\n{}\n",
+            "summary: {summary}\n{}\n{}\n{}\n",
             not_covered.join("\n"),
+            secrets.join("\n"),
             lines.join("\n")
         );
         insta::assert_snapshot!(format!("scan_shared_{name}"), text);

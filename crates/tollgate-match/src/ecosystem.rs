@@ -1,5 +1,5 @@
 //! Which advisory ecosystem, name and version a package is looked up under, and which version
-//! ordering applies (OSV's ecosystem names: https://ossf.github.io/osv-schema/#affectedpackage-field).
+//! ordering applies (OSV's ecosystem names: <https://ossf.github.io/osv-schema/#affectedpackage-field>).
 
 use tollgate_catalog::{Ecosystem, OsInfo, Package};
 use tollgate_version::Ecosystem as Scheme;

@@ -1,4 +1,4 @@
-//! OSV range evaluation (https://ossf.github.io/osv-schema/#evaluation): events sorted by the
+//! OSV range evaluation (<https://ossf.github.io/osv-schema/#evaluation>): events sorted by the
 //! ecosystem's version order, `introduced` turning "affected" on, `fixed` (at or below the
 //! version) and `last_affected` (below it) turning it off, `limit` bounding the range; explicit
 //! `versions` lists match too. `GIT` ranges name commits, which an installed package does not

@@ -15,7 +15,7 @@ use crate::{RenderOptions, ScanReport};
 /// Write `rows` under `header`, each column as wide as its widest cell, indented by two spaces.
 /// The header is bold and `style` may colour a cell (after padding, so colours do not disturb
 /// the alignment) when `colours` is set. Control characters in cells are shown escaped (see
-/// [`terminal`]): cells hold names from images and feeds, which must not drive the terminal.
+/// `escape::terminal`): cells hold names from images and feeds, which must not drive the terminal.
 pub fn write_table<const N: usize>(
     out: &mut dyn Write,
     header: [&str; N],

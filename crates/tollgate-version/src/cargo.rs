@@ -13,7 +13,7 @@
 //! 1.0.0+b`, and `1.0.0+build` is not "above" a fix released as `1.0.0`. The crate's full
 //! order is still available as [`Version::cmp_with_build`].
 //!
-//! ref: https://github.com/dtolnay/semver/blob/1.0.28/src/parse.rs (`Version::from_str`,
+//! ref: <https://github.com/dtolnay/semver/blob/1.0.28/src/parse.rs> (`Version::from_str`,
 //! `numeric_identifier`, `identifier`), src/impls.rs (`Ord for Prerelease`, `Ord for
 //! BuildMetadata`), src/lib.rs (`Version::cmp_precedence`).
 

@@ -18,7 +18,7 @@
 //! the spelling is known; guessing here would also accept `1.2` from ecosystems where it means
 //! something else. Go toolchain pre-releases such as `go1.21rc2` are not semver at all.
 //!
-//! ref: https://cs.opensource.google/go/x/mod/+/refs/tags/v0.7.0:semver/semver.go (`parse`,
+//! ref: <https://cs.opensource.google/go/x/mod/+/refs/tags/v0.7.0:semver/semver.go> (`parse`,
 //! `parseInt`, `parsePrerelease`, `parseBuild`, `Compare`, `compareInt`, `comparePrerelease`)
 //! and module/pseudo.go (`pseudoVersionRE`, `IsPseudoVersion`).
 

@@ -20,7 +20,7 @@
 //! b)` returns 0 at the first such pair), which is not transitive; this goes on to the next
 //! identifiers instead, the only order that agrees with node-semver everywhere it is consistent.
 //!
-//! ref: https://github.com/npm/node-semver/blob/v7.7.2/classes/semver.js (constructor,
+//! ref: <https://github.com/npm/node-semver/blob/v7.7.2/classes/semver.js> (constructor,
 //! `compare`, `compareMain`, `comparePre`), internal/re.js (`FULL`), internal/identifiers.js
 //! (`compareIdentifiers`), internal/constants.js (`MAX_LENGTH`, `MAX_SAFE_INTEGER`).
 

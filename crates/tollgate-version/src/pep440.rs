@@ -15,7 +15,7 @@
 //! `ValueError` (not `InvalidVersion`); such a version is accepted here and ordered as the
 //! number it spells.
 //!
-//! ref: https://github.com/pypa/packaging/blob/26.3/src/packaging/version.py
+//! ref: <https://github.com/pypa/packaging/blob/26.3/src/packaging/version.py>
 //! (`VERSION_PATTERN`, `Version.__init__`, `_parse_letter_version`, `_parse_local_version`,
 //! `_cmpkey`, `Version.__str__`), and PEP 440 itself.
 

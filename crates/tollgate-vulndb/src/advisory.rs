@@ -1,4 +1,4 @@
-//! The advisory model: OSV 1.6 (https://ossf.github.io/osv-schema/). Every feed is converted to
+//! The advisory model: OSV 1.6 (<https://ossf.github.io/osv-schema/>). Every feed is converted to
 //! it at the edge; fields the model does not name are kept in the stored document, which is the
 //! advisory exactly as the feed wrote it (for OSV input) or as the importer converted it.
 

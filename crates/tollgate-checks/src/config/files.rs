@@ -21,7 +21,7 @@ const SELECTORS: &[Selector] = &[Selector::Glob("**/passwd"), Selector::Glob("**
 const MAX_FILE: u64 = 1024 * 1024;
 
 /// A [`LayerAnalyzer`] (id `config-files`) that keeps the content of every small text file
-/// named `passwd` or `group`, per (layer, path); [`ConfigFiles::final_files`] picks the ones
+/// named `passwd` or `group`, per (layer, path); `ConfigFiles::final_files` picks the ones
 /// the final filesystem shows at `/etc/passwd` and `/etc/group`.
 #[derive(Debug, Default)]
 pub struct ConfigFiles {

@@ -8,7 +8,7 @@
 //! - 9.x: `name@1.0.0` (no leading `/`; peer dependencies only in `snapshots` keys).
 //!
 //! A package from a tarball, a folder or git has a key that is not `name@version`
-//! (`name@file:pkg`, `name@https://…`) and, where pnpm knows them, `name` and `version` fields,
+//! (`name@file:pkg`, `name@<https://…>`) and, where pnpm knows them, `name` and `version` fields,
 //! which are preferred; one whose version is still not a registry version is skipped (see the
 //! module docs of `node`). An npm alias is keyed by the package it installs, which is reported.
 //!

@@ -82,7 +82,7 @@ impl Parser<'_> {
     }
 
     /// An unquoted value: everything up to the next separator. Laxer than the grammar's token
-    /// so that unquoted URLs (`realm=https://host:5000/token`) survive.
+    /// so that unquoted URLs (`realm=<https://host:5000/token>`) survive.
     fn bare_value(&mut self) -> String {
         let start = self.position;
         while let Some(byte) = self.peek() {

@@ -3,9 +3,11 @@
 //! bytes with them.
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+
 use regex::bytes::{Captures, Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use tollgate_match::Severity;
 
@@ -89,16 +91,35 @@ pub struct Rule {
     pub severity: Severity,
     /// The keywords of its pre-filter, lower case.
     pub keywords: Vec<String>,
-    regex: Regex,
-    secret_group: SecretGroup,
+    patterns: Patterns,
+    /// Compiled on first use: most files trigger few rules, and compiling every regex up front
+    /// would cost a small scan more than the scan itself. `None` if compiling failed (the
+    /// patterns were parsed when loaded; only a size limit can still refuse them).
+    compiled: OnceLock<Option<Compiled>>,
     entropy: Option<f64>,
     min_length: usize,
     paths: Option<GlobSet>,
+    placeholders: bool,
+    priority: i32,
+}
+
+/// A rule's regular expressions, as written.
+#[derive(Debug)]
+struct Patterns {
+    regex: String,
+    requires: Option<String>,
+    allow_values: Vec<String>,
+    allow_lines: Vec<String>,
+}
+
+/// A rule's regular expressions, compiled.
+#[derive(Debug)]
+struct Compiled {
+    regex: Regex,
+    secret_group: SecretGroup,
     requires: Option<Regex>,
     allow_values: Option<RegexSet>,
     allow_lines: Option<RegexSet>,
-    placeholders: bool,
-    priority: i32,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -119,7 +140,9 @@ pub struct SecretRules {
     path_keywords: KeywordIndex,
     allow_paths: GlobSet,
     skip_extensions: Vec<String>,
-    placeholders: RegexSet,
+    placeholder_patterns: Vec<String>,
+    /// Compiled on first use, as the rules' own patterns.
+    placeholders: OnceLock<Option<RegexSet>>,
 }
 
 /// A secret found in one file's bytes.
@@ -174,12 +197,9 @@ impl SecretRules {
             table.extend(keywords.iter().map(|k| (k.clone(), index)));
             rules.push(compile_rule(rule, keywords)?);
         }
-        let placeholders = RegexSetBuilder::new(&file.allow.placeholders)
-            .unicode(false)
-            .case_insensitive(true)
-            .size_limit(REGEX_SIZE_LIMIT)
-            .build()
-            .map_err(|e| RulesError(format!("placeholders: {e}")))?;
+        for pattern in &file.allow.placeholders {
+            validate_regex(pattern, "placeholders")?;
+        }
         Ok(Self {
             rules,
             keywords: KeywordIndex::new(everywhere)?,
@@ -191,8 +211,22 @@ impl SecretRules {
                 .iter()
                 .map(|e| e.to_ascii_lowercase())
                 .collect(),
-            placeholders,
+            placeholder_patterns: file.allow.placeholders,
+            placeholders: OnceLock::new(),
         })
+    }
+
+    fn placeholders(&self) -> Option<&RegexSet> {
+        self.placeholders
+            .get_or_init(|| {
+                RegexSetBuilder::new(&self.placeholder_patterns)
+                    .unicode(false)
+                    .case_insensitive(true)
+                    .size_limit(REGEX_SIZE_LIMIT)
+                    .build()
+                    .ok()
+            })
+            .as_ref()
     }
 
     /// The rules, in the order of the rules file.
@@ -248,8 +282,14 @@ impl SecretRules {
         let mut candidates = Vec::new();
         let mut budget = MAX_EXAMINED;
         for index in triggered {
-            let rule = &self.rules[index];
-            if rule.requires.as_ref().is_some_and(|r| !r.is_match(content)) {
+            let Some(compiled) = self.rules[index].compiled() else {
+                continue;
+            };
+            if compiled
+                .requires
+                .as_ref()
+                .is_some_and(|r| !r.is_match(content))
+            {
                 continue;
             }
             self.candidates(index, content, &mut candidates, &mut budget);
@@ -305,14 +345,17 @@ impl SecretRules {
         budget: &mut usize,
     ) {
         let rule = &self.rules[index];
+        let Some(compiled) = rule.compiled() else {
+            return;
+        };
         let mut from = 0;
         while from <= content.len() && out.len() < MAX_CANDIDATES && *budget > 0 {
-            let Some(captures) = rule.regex.captures_at(content, from) else {
+            let Some(captures) = compiled.regex.captures_at(content, from) else {
                 break;
             };
             *budget -= 1;
             let Some(whole) = captures.get(0) else { break };
-            let secret = rule.secret_span(&captures);
+            let secret = compiled.secret_span(&captures);
             // Resume at the end of the secret, not of the match: a delimiter that ended this
             // match may start the next one (`AKIA… AKIA…`).
             from = secret.end.max(whole.start() + 1);
@@ -322,7 +365,7 @@ impl SecretRules {
             while at < secret.start && matches!(content[at], b'\n' | b'\r') {
                 at += 1;
             }
-            if self.is_secret(rule, content, at, &content[secret.clone()]) {
+            if self.is_secret(rule, compiled, content, at, &content[secret.clone()]) {
                 out.push(Candidate {
                     rule: index,
                     at,
@@ -333,7 +376,14 @@ impl SecretRules {
     }
 
     /// The checks after a regex match: length, entropy, placeholders, allow-lists.
-    fn is_secret(&self, rule: &Rule, content: &[u8], at: usize, secret: &[u8]) -> bool {
+    fn is_secret(
+        &self,
+        rule: &Rule,
+        compiled: &Compiled,
+        content: &[u8],
+        at: usize,
+        secret: &[u8],
+    ) -> bool {
         if secret.len() < rule.min_length {
             return false;
         }
@@ -343,17 +393,17 @@ impl SecretRules {
         {
             return false;
         }
-        if rule.placeholders && self.placeholders.is_match(secret) {
+        if rule.placeholders && self.placeholders().is_some_and(|p| p.is_match(secret)) {
             return false;
         }
-        if rule
+        if compiled
             .allow_values
             .as_ref()
             .is_some_and(|allow| allow.is_match(secret))
         {
             return false;
         }
-        if let Some(allow) = &rule.allow_lines
+        if let Some(allow) = &compiled.allow_lines
             && allow.is_match(&content[text::line_around(content, at).range])
         {
             return false;
@@ -390,6 +440,15 @@ impl SecretRules {
 }
 
 impl Rule {
+    /// The rule's regexes, compiled now if this is their first use.
+    fn compiled(&self) -> Option<&Compiled> {
+        self.compiled
+            .get_or_init(|| compile_patterns(&self.id, &self.patterns).ok())
+            .as_ref()
+    }
+}
+
+impl Compiled {
     fn secret_span(&self, captures: &Captures<'_>) -> Range<usize> {
         let group = match self.secret_group {
             SecretGroup::Named(index) => captures.get(index),
@@ -490,31 +549,32 @@ fn keyword_table(mut table: Vec<(String, Vec<usize>)>) -> (Vec<String>, Vec<Vec<
 
 fn compile_rule(rule: RuleFile, keywords: Vec<String>) -> Result<Rule, RulesError> {
     let what = |field: &str| format!("rule `{}` {field}", rule.id);
-    let regex = compile_regex(&rule.regex, &what("regex"))?;
-    let secret_group = match regex.capture_names().position(|n| n == Some("secret")) {
-        Some(index) => SecretGroup::Named(index),
-        None if regex.captures_len() > 1 => SecretGroup::Named(1),
-        None => SecretGroup::Whole,
-    };
-    let requires = rule
-        .requires
-        .as_deref()
-        .map(|r| compile_regex(r, &what("requires")))
-        .transpose()?;
+    validate_regex(&rule.regex, &what("regex"))?;
+    for pattern in rule.requires.iter() {
+        validate_regex(pattern, &what("requires"))?;
+    }
+    for pattern in &rule.allow_values {
+        validate_regex(pattern, &what("allow_values"))?;
+    }
+    for pattern in &rule.allow_lines {
+        validate_regex(pattern, &what("allow_lines"))?;
+    }
     let paths = if rule.paths.is_empty() {
         None
     } else {
         Some(globs(&rule.paths, &what("paths"))?)
     };
     Ok(Rule {
-        regex,
-        secret_group,
+        patterns: Patterns {
+            regex: rule.regex,
+            requires: rule.requires,
+            allow_values: rule.allow_values,
+            allow_lines: rule.allow_lines,
+        },
+        compiled: OnceLock::new(),
         entropy: rule.entropy,
         min_length: rule.min_length.unwrap_or(1),
         paths,
-        requires,
-        allow_values: regex_set(&rule.allow_values, &what("allow_values"))?,
-        allow_lines: regex_set(&rule.allow_lines, &what("allow_lines"))?,
         placeholders: rule.placeholders,
         priority: rule.priority,
         id: rule.id,
@@ -522,6 +582,39 @@ fn compile_rule(rule: RuleFile, keywords: Vec<String>) -> Result<Rule, RulesErro
         severity: rule.severity,
         keywords,
     })
+}
+
+fn compile_patterns(id: &str, patterns: &Patterns) -> Result<Compiled, RulesError> {
+    let what = |field: &str| format!("rule `{id}` {field}");
+    let regex = compile_regex(&patterns.regex, &what("regex"))?;
+    let secret_group = match regex.capture_names().position(|n| n == Some("secret")) {
+        Some(index) => SecretGroup::Named(index),
+        None if regex.captures_len() > 1 => SecretGroup::Named(1),
+        None => SecretGroup::Whole,
+    };
+    Ok(Compiled {
+        regex,
+        secret_group,
+        requires: patterns
+            .requires
+            .as_deref()
+            .map(|r| compile_regex(r, &what("requires")))
+            .transpose()?,
+        allow_values: regex_set(&patterns.allow_values, &what("allow_values"))?,
+        allow_lines: regex_set(&patterns.allow_lines, &what("allow_lines"))?,
+    })
+}
+
+/// Parse (not compile) a pattern as [`compile_regex`] would read it, so that a malformed rules
+/// file is refused when loaded although rules compile on first use.
+fn validate_regex(pattern: &str, what: &str) -> Result<(), RulesError> {
+    regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .map(|_| ())
+        .map_err(|e| RulesError(format!("{what}: {e}")))
 }
 
 fn compile_regex(pattern: &str, what: &str) -> Result<Regex, RulesError> {
@@ -578,12 +671,14 @@ mod tests {
                 "{}",
                 rule.id
             );
+            let compiled = rule.compiled().expect("every built-in rule compiles");
             assert!(
-                matches!(rule.secret_group, SecretGroup::Named(_)),
+                matches!(compiled.secret_group, SecretGroup::Named(_)),
                 "{} has a secret group",
                 rule.id
             );
         }
+        assert!(rules.placeholders().is_some(), "the placeholders compile");
     }
 
     #[test]

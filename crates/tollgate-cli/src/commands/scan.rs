@@ -55,6 +55,11 @@ impl Scanners {
 
 /// `--disable-rule` and `--rule-severity`.
 fn rule_overrides(args: &ScanArgs) -> anyhow::Result<RuleOverrides> {
+    let mut overrides = RuleOverrides::default();
+    if args.disable_rule.is_empty() && args.rule_severity.is_empty() {
+        // Without overrides, the secret rules (compiled regexes) need not be loaded here.
+        return Ok(overrides);
+    }
     let known: std::collections::BTreeSet<&str> = tollgate_checks::config::rules()
         .map(|(id, _, _)| id)
         .chain(
@@ -71,7 +76,6 @@ fn rule_overrides(args: &ScanArgs) -> anyhow::Result<RuleOverrides> {
         }
         Ok(id)
     };
-    let mut overrides = RuleOverrides::default();
     for id in &args.disable_rule {
         overrides.disabled.insert(check(id)?);
     }

@@ -42,6 +42,15 @@ impl OpenOptions {
     fn temp_dir(&self) -> PathBuf {
         self.temp_dir.clone().unwrap_or_else(crate::temp_dir)
     }
+
+    fn open_archive(&self, path: &std::path::Path) -> Result<Archive> {
+        Archive::open(
+            path,
+            &self.limits,
+            &self.temp_dir(),
+            self.cache_dir.as_deref(),
+        )
+    }
 }
 
 /// Media types tollgate understands.
@@ -231,24 +240,14 @@ impl Image {
                 Box::new(OciLayout::open_directory(path, reference.clone())?)
             }
             Target::OciArchive { path, reference } => {
-                let archive = Arc::new(Archive::open(
-                    path,
-                    &options.limits,
-                    &options.temp_dir(),
-                    options.cache_dir.as_deref(),
-                )?);
+                let archive = Arc::new(options.open_archive(path)?);
                 Box::new(crate::source::docker_archive::open_oci_archive(
                     archive,
                     reference.clone(),
                 )?)
             }
             Target::DockerArchive { path, reference } => {
-                let archive = Arc::new(Archive::open(
-                    path,
-                    &options.limits,
-                    &options.temp_dir(),
-                    options.cache_dir.as_deref(),
-                )?);
+                let archive = Arc::new(options.open_archive(path)?);
                 Box::new(DockerArchive::open(
                     archive,
                     reference.clone(),

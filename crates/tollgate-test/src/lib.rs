@@ -22,6 +22,30 @@ pub const SHARED_OCI_IMAGES: &[&str] = &[
     "alpine-3.18",
 ];
 
+/// Every shared image as (name, target): the OCI layouts (tag `1.0`) and the trixie docker
+/// archive; `None` (after a notice) without ../shared outside CI.
+#[must_use]
+pub fn shared_image_targets() -> Option<Vec<(String, String)>> {
+    let images = shared("images")?;
+    let mut targets: Vec<(String, String)> = SHARED_OCI_IMAGES
+        .iter()
+        .map(|image| {
+            (
+                (*image).to_owned(),
+                format!("oci:{}:1.0", images.join(image).display()),
+            )
+        })
+        .collect();
+    targets.push((
+        "debian-trixie-slim".to_owned(),
+        format!(
+            "docker-archive:{}",
+            images.join("debian-trixie-slim.tar.gz").display()
+        ),
+    ));
+    Some(targets)
+}
+
 /// Whether we run in CI, where nothing may be skipped.
 #[must_use]
 pub fn in_ci() -> bool {

@@ -52,17 +52,11 @@ fn entries(cache: &LayerCache) -> Vec<std::path::PathBuf> {
 
 #[test]
 fn a_warm_inventory_reads_no_layer_and_equals_an_uncached_one() {
-    let root = shared_or_skip!("images");
-    let mut targets: Vec<String> = tollgate_test::SHARED_OCI_IMAGES
-        .iter()
-        .map(|image| format!("oci:{}:1.0", root.join(image).display()))
-        .collect();
-    targets.push(format!(
-        "docker-archive:{}",
-        root.join("debian-trixie-slim.tar.gz").display()
-    ));
+    let Some(targets) = tollgate_test::shared_image_targets() else {
+        return;
+    };
     let directory = tempfile::tempdir().unwrap();
-    for target in targets {
+    for (_, target) in targets {
         let image = open(&target);
         let cache = LayerCache::new(directory.path(), image.limits());
         let uncached = inventory(&image, None).unwrap();

@@ -3,26 +3,13 @@
 //! the rules report. Dates are judged on 2026-11-23 ([`today`]).
 
 use std::path::Path;
-use std::sync::Mutex;
 
 use tollgate_catalog::LayerCache;
 use tollgate_checks::CheckFinding;
-use tollgate_oci::{Limits, Progress};
+use tollgate_oci::Limits;
 use tollgate_test::shared_or_skip;
 
 use crate::config_support::{Scanned, finding, ids, paths, today};
-
-/// Records which layers a walk read.
-#[derive(Default)]
-struct LayersRead(Mutex<Vec<usize>>);
-
-impl Progress for LayersRead {
-    fn layer_started(&self, index: usize, _size: u64) {
-        self.0.lock().unwrap().push(index);
-    }
-    fn advanced(&self, _index: usize, _bytes: u64) {}
-    fn layer_finished(&self, _index: usize) {}
-}
 
 fn oci(root: &Path, name: &str) -> String {
     format!("oci:{}:1.0", root.join(name).display())
@@ -254,7 +241,7 @@ fn findings_are_the_same_when_the_config_files_come_from_the_layer_cache() {
     let target = oci(&root, "debian-bookworm-app");
     let uncached = Scanned::open(&target);
     let cold = Scanned::open_with(&target, Some(&cache), None);
-    let read = LayersRead::default();
+    let read = crate::LayersRead::default();
     let warm = Scanned::open_with(&target, Some(&cache), Some(&read));
     assert_eq!(
         *read.0.lock().unwrap(),

@@ -2,28 +2,14 @@
 //! as JSON; a warm scan reads no layer and gives the same findings; a malformed saved value is
 //! refused and changes nothing.
 
-use std::sync::Mutex;
-
 use serde_json::json;
 use tollgate_catalog::{InventoryOptions, LayerAnalyzer, LayerCache, analyse};
 use tollgate_checks::RuleOverrides;
 use tollgate_checks::secrets::SecretScanner;
-use tollgate_oci::{Image, OpenOptions, Progress, Target};
+use tollgate_oci::{Image, OpenOptions, Target};
 use tollgate_test::shared_or_skip;
 
 use crate::secrets_images::Scanned;
-
-/// Records which layers a walk read.
-#[derive(Default)]
-struct LayersRead(Mutex<Vec<usize>>);
-
-impl Progress for LayersRead {
-    fn layer_started(&self, index: usize, _size: u64) {
-        self.0.lock().unwrap().push(index);
-    }
-    fn advanced(&self, _index: usize, _bytes: u64) {}
-    fn layer_finished(&self, _index: usize) {}
-}
 
 fn bookworm_app() -> Option<String> {
     tollgate_test::shared("images/debian-bookworm-app")
@@ -38,7 +24,7 @@ fn a_warm_scan_reads_no_layer_and_gives_the_same_findings() {
     let cache = LayerCache::new(directory.path(), image.limits());
     let run = || {
         let scanner = SecretScanner::new(Default::default());
-        let read = LayersRead::default();
+        let read = crate::LayersRead::default();
         let pass = analyse(
             &image,
             InventoryOptions {

@@ -24,31 +24,9 @@ fn check_ids(report: &serde_json::Value) -> BTreeSet<String> {
         .collect()
 }
 
-/// Every shared image with its target.
-fn shared_targets() -> Option<Vec<(String, String)>> {
-    let images = tollgate_test::shared("images")?;
-    let mut targets: Vec<(String, String)> = tollgate_test::SHARED_OCI_IMAGES
-        .iter()
-        .map(|image| {
-            (
-                (*image).to_owned(),
-                format!("oci:{}:1.0", images.join(image).display()),
-            )
-        })
-        .collect();
-    targets.push((
-        "debian-trixie-slim".to_owned(),
-        format!(
-            "docker-archive:{}",
-            images.join("debian-trixie-slim.tar.gz").display()
-        ),
-    ));
-    Some(targets)
-}
-
 #[test]
 fn config_checks_flag_root_shells_and_package_managers_without_a_db() {
-    let Some(targets) = shared_targets() else {
+    let Some(targets) = tollgate_test::shared_image_targets() else {
         return;
     };
     for (name, target) in targets {
@@ -104,7 +82,7 @@ fn config_checks_flag_root_shells_and_package_managers_without_a_db() {
 
 #[test]
 fn secrets_are_found_in_deleted_files_and_nowhere_on_stock_images() {
-    let Some(targets) = shared_targets() else {
+    let Some(targets) = tollgate_test::shared_image_targets() else {
         return;
     };
     for (name, target) in targets {

@@ -598,7 +598,7 @@ fn every_shared_image_scans_to_its_golden_findings() {
     let Some(data) = tollgate_test::shared("data") else {
         return;
     };
-    let Some(images) = tollgate_test::shared("images") else {
+    let Some(targets) = tollgate_test::shared_image_targets() else {
         return;
     };
     let db = build_db(
@@ -608,22 +608,6 @@ fn every_shared_image_scans_to_its_golden_findings() {
             data.join("alpine-secdb").to_str().unwrap(),
         ],
     );
-    let mut targets: Vec<(String, String)> = tollgate_test::SHARED_OCI_IMAGES
-        .iter()
-        .map(|image| {
-            (
-                (*image).to_owned(),
-                format!("oci:{}:1.0", images.join(image).display()),
-            )
-        })
-        .collect();
-    targets.push((
-        "debian-trixie-slim".to_owned(),
-        format!(
-            "docker-archive:{}",
-            images.join("debian-trixie-slim.tar.gz").display()
-        ),
-    ));
     for (name, target) in targets {
         let report = scan_report(&db, &[], &target);
         let mut lines: Vec<String> = report["findings"]

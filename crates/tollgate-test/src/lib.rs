@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 pub mod buildah;
 pub mod builder;
+pub mod python;
 pub mod registry;
 
 /// The OCI layouts in `../shared/images` (each with one manifest, tag `1.0`).

@@ -13,8 +13,6 @@ use tollgate_catalog::{Ecosystem, ImageIdentity, Inventory, OsInfo, Package, inv
 use tollgate_oci::{Digest, Image, OpenOptions, Platform, Target};
 use tollgate_test::{shared_or_skip, tool_or_skip};
 
-const VALIDATORS_PIP: &str = "pip install cyclonedx-python-lib spdx-tools jsonschema";
-
 fn digest(hex_digit: char) -> Digest {
     format!("sha256:{}", hex_digit.to_string().repeat(64))
         .parse()
@@ -106,44 +104,6 @@ fn spdx_golden() {
     insta::assert_json_snapshot!("spdx", sbom::to_spdx(&small_inventory(), &options()));
 }
 
-/// Whether `python3` can import `module`.
-///
-/// # Panics
-/// Under `CI=true` when it cannot.
-#[expect(clippy::print_stderr, reason = "the skip notice of a test")]
-fn python_module(module: &str) -> bool {
-    let found = Command::new("python3")
-        .args(["-c", &format!("import {module}")])
-        .output()
-        .is_ok_and(|output| output.status.success());
-    if found {
-        return true;
-    }
-    assert!(
-        !tollgate_test::in_ci(),
-        "CI=true but the python module `{module}` is not installed: .ci/run must `{VALIDATORS_PIP}`"
-    );
-    eprintln!("notice: skipping, the python module `{module}` is not installed ({VALIDATORS_PIP})");
-    false
-}
-
-/// Validate CycloneDX 1.6 files with cyclonedx-python-lib's strict JSON schema validator.
-const CYCLONEDX_VALIDATOR: &str = r#"
-import sys
-from cyclonedx.schema import SchemaVersion
-from cyclonedx.validation.json import JsonStrictValidator
-
-validator = JsonStrictValidator(SchemaVersion.V1_6)
-failed = False
-for path in sys.argv[1:]:
-    with open(path, encoding="utf-8") as file:
-        errors = validator.validate_str(file.read())
-    if errors:
-        failed = True
-        print(f"{path}: {errors}")
-sys.exit(1 if failed else 0)
-"#;
-
 /// Validate SPDX files with spdx-tools: parse, then the full document validation (ids, license
 /// expressions and `LicenseRef-`s, relationships, purls).
 const SPDX_VALIDATOR: &str = r#"
@@ -158,22 +118,6 @@ for path in sys.argv[1:]:
         print(f"{path}: {message.validation_message} ({message.context})")
 sys.exit(1 if failed else 0)
 "#;
-
-/// Run a validator script over files and fail the test with its output if it rejects one.
-fn validate(script: &str, files: &[PathBuf]) {
-    let output = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .args(files)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "validation failed:\n{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
 
 /// Write both SBOMs of each inventory into `dir`, returning (cyclonedx files, spdx files).
 fn write_sboms(dir: &Path, inventories: &[(&str, Inventory)]) -> (Vec<PathBuf>, Vec<PathBuf>) {
@@ -204,22 +148,22 @@ fn shared_inventories(root: &Path) -> Vec<(&'static str, Inventory)> {
 
 #[test]
 fn cyclonedx_passes_the_cyclonedx_validator() {
-    if !python_module("cyclonedx.validation.json") {
+    if !tollgate_test::python::module("cyclonedx.validation.json") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let (files, _) = write_sboms(dir.path(), &[("small", small_inventory())]);
-    validate(CYCLONEDX_VALIDATOR, &files);
+    tollgate_test::python::validate(tollgate_test::python::CYCLONEDX_1_6_VALIDATOR, &files);
 }
 
 #[test]
 fn spdx_passes_the_spdx_validator() {
-    if !python_module("spdx_tools.spdx.validation.document_validator") {
+    if !tollgate_test::python::module("spdx_tools.spdx.validation.document_validator") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let (_, files) = write_sboms(dir.path(), &[("small", small_inventory())]);
-    validate(SPDX_VALIDATOR, &files);
+    tollgate_test::python::validate(SPDX_VALIDATOR, &files);
 }
 
 /// Packages compared without their licenses, which the readers give back normalised (SPDX ids in
@@ -240,8 +184,9 @@ fn without_licenses(packages: &[Package]) -> Vec<Package> {
 #[test]
 fn shared_images_pass_the_validators_and_round_trip() {
     let root = shared_or_skip!("images");
-    let cyclonedx_validator = python_module("cyclonedx.validation.json");
-    let spdx_validator = python_module("spdx_tools.spdx.validation.document_validator");
+    let cyclonedx_validator = tollgate_test::python::module("cyclonedx.validation.json");
+    let spdx_validator =
+        tollgate_test::python::module("spdx_tools.spdx.validation.document_validator");
     let inventories = shared_inventories(&root);
     let dir = tempfile::tempdir().unwrap();
     let (cyclonedx_files, spdx_files) = write_sboms(dir.path(), &inventories);
@@ -282,10 +227,13 @@ fn shared_images_pass_the_validators_and_round_trip() {
         }
     }
     if cyclonedx_validator {
-        validate(CYCLONEDX_VALIDATOR, &cyclonedx_files);
+        tollgate_test::python::validate(
+            tollgate_test::python::CYCLONEDX_1_6_VALIDATOR,
+            &cyclonedx_files,
+        );
     }
     if spdx_validator {
-        validate(SPDX_VALIDATOR, &spdx_files);
+        tollgate_test::python::validate(SPDX_VALIDATOR, &spdx_files);
     }
 }
 

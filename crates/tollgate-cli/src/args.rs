@@ -26,6 +26,44 @@ pub(crate) enum Command {
     Version(VersionArgs),
     /// Build and describe the vulnerability DB.
     Db(DbArgs),
+    /// Signing keys in cosign's format.
+    Key(KeyArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct KeyArgs {
+    #[command(subcommand)]
+    pub(crate) command: KeyCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeyCommand {
+    /// Generate a key pair: NAME.key (encrypted as cosign does: scrypt + NaCl secretbox) and
+    /// NAME.pub. The password comes from $TOLLGATE_PASSWORD, $COSIGN_PASSWORD or a prompt.
+    Generate(KeyGenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct KeyGenerateArgs {
+    /// Where the files go: PREFIX.key and PREFIX.pub.
+    #[arg(long, default_value = "cosign", value_name = "PREFIX")]
+    pub(crate) output_key_prefix: std::path::PathBuf,
+
+    /// The key type.
+    #[arg(long, value_enum, default_value_t = KeyType::EcdsaP256)]
+    pub(crate) algorithm: KeyType,
+
+    /// Replace existing files.
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum KeyType {
+    /// ECDSA P-256 with SHA-256 (cosign's default).
+    EcdsaP256,
+    /// Ed25519.
+    Ed25519,
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,7 @@ use crate::progress::LayerBars;
 
 pub(crate) mod db;
 mod inspect;
+mod key;
 mod sbom;
 mod scan;
 mod version;
@@ -22,6 +23,7 @@ pub(crate) fn run(command: Command, printer: &Printer) -> anyhow::Result<ExitCod
         Command::Scan(args) => scan::run(&args, printer),
         Command::Version(args) => version::run(&args, printer),
         Command::Db(args) => db::run(&args, printer),
+        Command::Key(args) => key::run(&args, printer),
     }
 }
 

@@ -14,6 +14,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use sha2::{Digest as _, Sha256};
 
@@ -59,6 +60,14 @@ pub enum DbError {
         path: PathBuf,
         /// Why.
         reason: String,
+    },
+    /// Signing the DB, or verifying its signature, failed.
+    #[error("{path}: {source}")]
+    Signature {
+        /// The DB file.
+        path: PathBuf,
+        /// What failed.
+        source: crate::signature::SignatureError,
     },
 }
 
@@ -441,57 +450,8 @@ impl DbBuilder {
         Ok(Db::open(&output)?.info)
     }
 
-    /// The digest of the data: sources in order, each one's documents by advisory id (see the
-    /// module docs), read back from the DB so that no document is held in memory.
     fn content_digest(&self) -> Result<String, DbError> {
-        let mut digest = Sha256::new();
-        digest.update(format!("tollgate-db/{SCHEMA_VERSION}\n"));
-        let mut sources = self
-            .connection
-            .prepare("SELECT id, name, kind, date, records FROM sources ORDER BY id")
-            .map_err(self.sql("reading sources"))?;
-        let rows: Vec<(i64, String, String, Option<String>, i64)> = sources
-            .query_map([], |row| {
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get(4)?,
-                ))
-            })
-            .and_then(Iterator::collect)
-            .map_err(self.sql("reading sources"))?;
-        let mut documents = self
-            .connection
-            .prepare("SELECT advisory_id, document FROM advisories WHERE source = ?1 ORDER BY advisory_id, id")
-            .map_err(self.sql("reading advisories"))?;
-        for (id, name, kind, date, records) in rows {
-            digest.update(format!(
-                "source\0{name}\0{kind}\0{}\0{records}\n",
-                date.as_deref().unwrap_or("")
-            ));
-            let mut rows = documents
-                .query(params![id])
-                .map_err(self.sql("reading advisories"))?;
-            while let Some(row) = rows.next().map_err(self.sql("reading advisories"))? {
-                let advisory_id: String = row.get(0).map_err(self.sql("reading advisories"))?;
-                let compressed: Vec<u8> = row.get(1).map_err(self.sql("reading advisories"))?;
-                let document =
-                    zstd::bulk::decompress(&compressed, MAX_DOCUMENT).map_err(|source| {
-                        DbError::Io {
-                            path: self.output.clone(),
-                            what: "re-reading an advisory",
-                            source,
-                        }
-                    })?;
-                digest.update(advisory_id.as_bytes());
-                digest.update([0]);
-                digest.update((document.len() as u64).to_le_bytes());
-                digest.update(&document);
-            }
-        }
-        Ok(format!("sha256:{}", hex::encode(digest.finalize())))
+        content_digest(&self.connection, &self.output)
     }
 }
 
@@ -511,6 +471,63 @@ impl crate::import::Sink for DbBuilder {
     fn end(&mut self, source: SourceInfo) -> Result<(), crate::import::BuildError> {
         Ok(self.end_source(source)?)
     }
+}
+
+/// The digest of the data: sources in order, each one's documents by advisory id (see the
+/// module docs), read back from the DB so that no document is held in memory. The `meta`
+/// table (where the digest itself and a signature are kept) is not part of it.
+pub(crate) fn content_digest(connection: &Connection, path: &Path) -> Result<String, DbError> {
+    let sql = |what: &'static str| {
+        move |source| DbError::Sqlite {
+            path: path.to_owned(),
+            what,
+            source,
+        }
+    };
+    let mut digest = Sha256::new();
+    digest.update(format!("tollgate-db/{SCHEMA_VERSION}\n"));
+    let mut sources = connection
+        .prepare("SELECT id, name, kind, date, records FROM sources ORDER BY id")
+        .map_err(sql("reading sources"))?;
+    let rows: Vec<(i64, String, String, Option<String>, i64)> = sources
+        .query_map([], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+            ))
+        })
+        .and_then(Iterator::collect)
+        .map_err(sql("reading sources"))?;
+    let mut documents = connection.prepare("SELECT advisory_id, document FROM advisories WHERE source = ?1 ORDER BY advisory_id, id")
+        .map_err(sql("reading advisories"))?;
+    for (id, name, kind, date, records) in rows {
+        digest.update(format!(
+            "source\0{name}\0{kind}\0{}\0{records}\n",
+            date.as_deref().unwrap_or("")
+        ));
+        let mut rows = documents
+            .query(params![id])
+            .map_err(sql("reading advisories"))?;
+        while let Some(row) = rows.next().map_err(sql("reading advisories"))? {
+            let advisory_id: String = row.get(0).map_err(sql("reading advisories"))?;
+            let compressed: Vec<u8> = row.get(1).map_err(sql("reading advisories"))?;
+            let document = zstd::bulk::decompress(&compressed, MAX_DOCUMENT).map_err(|source| {
+                DbError::Io {
+                    path: path.to_owned(),
+                    what: "re-reading an advisory",
+                    source,
+                }
+            })?;
+            digest.update(advisory_id.as_bytes());
+            digest.update([0]);
+            digest.update((document.len() as u64).to_le_bytes());
+            digest.update(&document);
+        }
+    }
+    Ok(format!("sha256:{}", hex::encode(digest.finalize())))
 }
 
 fn kind_name(kind: crate::import::FeedKind) -> String {
@@ -558,6 +575,16 @@ impl Db {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(sql("opening"))?;
+        // A DB file may come from elsewhere (`db update --db-url`): no SQL from its schema
+        // runs with side effects, and it cannot be made to corrupt itself.
+        for config in [
+            (DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false),
+            (DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true),
+        ] {
+            connection
+                .set_db_config(config.0, config.1)
+                .map_err(sql("configuring"))?;
+        }
         let invalid = |reason: String| DbError::Invalid {
             path: path.to_owned(),
             reason,
@@ -644,6 +671,24 @@ impl Db {
     #[must_use]
     pub fn info(&self) -> &DbInfo {
         &self.info
+    }
+
+    /// The content digest recomputed from the stored sources and advisory documents (reading
+    /// every document: seconds at osv.dev scale), not the value the metadata records. Equal to
+    /// `info().content_digest` unless the data or the metadata changed after the build.
+    ///
+    /// # Errors
+    /// When the DB cannot be read.
+    pub fn recompute_content_digest(&self) -> Result<String, DbError> {
+        content_digest(&self.connection, &self.path)
+    }
+
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.connection
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
     }
 
     /// Every advisory that names (`ecosystem`, `name`) in an affected entry (withdrawn ones

@@ -5,6 +5,7 @@
 pub mod advisory;
 pub mod db;
 pub mod import;
+pub mod signature;
 pub mod update;
 
 pub use advisory::{Advisory, Affected, AffectedPackage, Event, Range, Severity};
@@ -13,3 +14,4 @@ pub use import::{
     BuildError, FeedKind, ImportError, ImportLimits, Imported, ImportedAdvisory, Sink, SourceInfo,
     import, import_into,
 };
+pub use signature::{SignatureError, SignatureInfo, SignaturePayload, sign_db};

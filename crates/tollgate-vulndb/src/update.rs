@@ -6,6 +6,13 @@
 //! Downloads land beside the cached copies under temporary names and replace them, together
 //! with the state file, only once the new DB is in place: a failed download or build leaves the
 //! DB, the cache and the state as they were.
+//!
+//! Or, with [`UpdateOptions::db_url`], download a prebuilt DB (conditionally too), check that
+//! its data is what its metadata says and, with [`UpdateOptions::require_signature`], that one
+//! of the given keys signed it (see [`crate::signature`]), and only then rename it over the DB
+//! in place. Requiring a signature without a `db_url` is an error
+//! ([`UpdateError::SignatureNeedsDbUrl`]): a DB built here from feeds has no signer; sign it
+//! with [`crate::signature::sign_db`] if it is to be distributed.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -18,6 +25,8 @@ use sha2::{Digest as _, Sha256};
 
 use crate::db::{BuildOptions, Db, DbBuilder, DbError, DbInfo};
 use crate::import::{BuildError, ImportLimits, import_into};
+use crate::signature::SignatureInfo;
+use tollgate_sign::VerifyingKey;
 
 /// Where osv.dev publishes one zip per ecosystem.
 pub const OSV_EXPORT: &str = "https://osv-vulnerabilities.storage.googleapis.com";
@@ -61,6 +70,14 @@ pub struct UpdateOptions {
     pub max_download: u64,
     /// Build metadata for a new DB.
     pub build: BuildOptions,
+    /// A prebuilt DB file to download (https, or http to a loopback address) instead of
+    /// building one from `sources` (which are then not used), with ETag/If-Modified-Since and at
+    /// most `max_download` bytes.
+    pub db_url: Option<String>,
+    /// When not empty, the DB from `db_url` must carry a valid signature by one of these keys
+    /// (see [`crate::signature`]), or it does not replace the DB in place. Requires `db_url`: a
+    /// DB built here from the feeds is signed by no one.
+    pub require_signature: Vec<VerifyingKey>,
 }
 
 /// What an update did.
@@ -74,6 +91,8 @@ pub struct UpdateReport {
     pub rebuilt: bool,
     /// The DB now in place.
     pub info: DbInfo,
+    /// Its signature, verified with one of `require_signature` (`None` when none was required).
+    pub signature: Option<SignatureInfo>,
 }
 
 /// Why an update failed (the DB in place is unchanged).
@@ -114,6 +133,23 @@ pub enum UpdateError {
     /// Finishing the new DB failed.
     #[error(transparent)]
     Db(#[from] DbError),
+    /// A signature was required of a DB built from feeds.
+    #[error(
+        "a signature can only be required of a prebuilt DB downloaded from a URL (`--db-url`): \
+         a DB built here from the feeds is signed by no one; download a signed DB with \
+         `--db-url URL --require-signature KEY.pub`, or build and sign one with \
+         `tollgate db sign --key KEY`"
+    )]
+    SignatureNeedsDbUrl,
+    /// The downloaded DB is not one to use (not a DB, corrupt, or its signature does not
+    /// verify).
+    #[error("refusing the DB downloaded from {url}, the DB in place was left as it was: {source}")]
+    Refused {
+        /// The URL.
+        url: String,
+        /// Why.
+        source: Box<DbError>,
+    },
 }
 
 /// What the cache knows of one feed.
@@ -134,6 +170,21 @@ struct State {
     db_content_digest: Option<String>,
     #[serde(default)]
     feeds: BTreeMap<String, FeedState>,
+    /// Prebuilt DBs downloaded (`db_url`), by URL.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    prebuilt: BTreeMap<String, PrebuiltState>,
+}
+
+/// What the cache knows of a prebuilt DB downloaded.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct PrebuiltState {
+    /// The SHA-256 of the DB file it gave (not its content digest: the same data may be
+    /// served signed and unsigned).
+    sha256: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    etag: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_modified: Option<String>,
 }
 
 const STATE_FILE: &str = "state.json";
@@ -144,6 +195,12 @@ const ATTEMPTS: u32 = 3;
 /// # Errors
 /// When a URL is refused, a download or the build fails; the DB in place is then unchanged.
 pub fn update(db_path: &Path, options: &UpdateOptions) -> Result<UpdateReport, UpdateError> {
+    if let Some(url) = &options.db_url {
+        return update_from_db_url(db_path, url, options);
+    }
+    if !options.require_signature.is_empty() {
+        return Err(UpdateError::SignatureNeedsDbUrl);
+    }
     let cache = |source| UpdateError::Cache {
         path: options.cache_dir.clone(),
         source,
@@ -157,7 +214,10 @@ pub fn update(db_path: &Path, options: &UpdateOptions) -> Result<UpdateReport, U
         .unwrap_or_default();
     let client = client(&options.sources)?;
 
-    let mut new_state = State::default();
+    let mut new_state = State {
+        prebuilt: old_state.prebuilt.clone(),
+        ..State::default()
+    };
     let mut fetched = Vec::new();
     let mut not_modified = Vec::new();
     // (url, the file to import, the temporary download to move into place on success)
@@ -167,7 +227,13 @@ pub fn update(db_path: &Path, options: &UpdateOptions) -> Result<UpdateReport, U
             .feeds
             .get(url)
             .filter(|feed| cached_file_is_intact(&options.cache_dir, feed));
-        match download(&client, url, previous, options)? {
+        match download(
+            &client,
+            url,
+            previous,
+            &options.cache_dir,
+            options.max_download,
+        )? {
             Download::NotModified => {
                 let feed = previous.cloned().unwrap_or_default();
                 files.push((url.clone(), options.cache_dir.join(&feed.file), None));
@@ -193,6 +259,7 @@ pub fn update(db_path: &Path, options: &UpdateOptions) -> Result<UpdateReport, U
             not_modified,
             rebuilt: false,
             info: db.info().clone(),
+            signature: None,
         });
     }
 
@@ -225,23 +292,155 @@ pub fn update(db_path: &Path, options: &UpdateOptions) -> Result<UpdateReport, U
         not_modified,
         rebuilt: true,
         info,
+        signature: None,
+    })
+}
+
+/// `update` from a prebuilt DB: download it beside the DB in place, open it, check its content
+/// digest and (when required) its signature, and only then rename it over the DB in place.
+fn update_from_db_url(
+    db_path: &Path,
+    url: &str,
+    options: &UpdateOptions,
+) -> Result<UpdateReport, UpdateError> {
+    let cache = |source| UpdateError::Cache {
+        path: options.cache_dir.clone(),
+        source,
+    };
+    fs_err::create_dir_all(&options.cache_dir).map_err(cache)?;
+    let state_path = options.cache_dir.join(STATE_FILE);
+    let mut state: State = fs_err::read(&state_path)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default();
+    let client = client(&[url.to_owned()])?;
+    let refused = |source: DbError| UpdateError::Refused {
+        url: url.to_owned(),
+        source: Box::new(source),
+    };
+    let verify = |db: &Db| -> Result<Option<SignatureInfo>, UpdateError> {
+        if options.require_signature.is_empty() {
+            return Ok(None);
+        }
+        db.verify_signature(&options.require_signature)
+            .map(Some)
+            .map_err(refused)
+    };
+
+    // A conditional request only when the DB in place is the very file this URL gave.
+    let current = Db::open(db_path).ok();
+    let previous = state.prebuilt.get(url).filter(|previous| {
+        current.is_some() && file_sha256(db_path).as_deref() == Some(previous.sha256.as_str())
+    });
+    let previous_feed = previous.map(|previous| FeedState {
+        etag: previous.etag.clone(),
+        last_modified: previous.last_modified.clone(),
+        ..FeedState::default()
+    });
+    let dir = db_path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let (temporary, feed) = match download(
+        &client,
+        url,
+        previous_feed.as_ref(),
+        dir,
+        options.max_download,
+    )? {
+        Download::NotModified => {
+            // Only asked with a DB in place (see `previous`).
+            let Some(db) = current else {
+                return Err(UpdateError::Download {
+                    url: url.to_owned(),
+                    reason: "the server answered 304 Not Modified to an unconditional request"
+                        .to_owned(),
+                });
+            };
+            // The DB in place may have been taken without the signature now required.
+            let signature = verify(&db)?;
+            return Ok(UpdateReport {
+                fetched: Vec::new(),
+                not_modified: vec![url.to_owned()],
+                rebuilt: false,
+                info: db.info().clone(),
+                signature,
+            });
+        }
+        Download::Fetched { temporary, feed } => (temporary, feed),
+    };
+    drop(current);
+
+    let signature = {
+        let db = Db::open(&temporary).map_err(refused)?;
+        if options.require_signature.is_empty() {
+            // Unsigned: at least the data is what the metadata (and so scan reports) says.
+            let actual = db.recompute_content_digest().map_err(refused)?;
+            if actual != db.info().content_digest {
+                return Err(refused(DbError::Invalid {
+                    path: temporary.to_path_buf(),
+                    reason: format!(
+                        "its data digests to {actual}, not the {} its metadata records: it is \
+                         corrupt or was changed after it was built",
+                        db.info().content_digest
+                    ),
+                }));
+            }
+            None
+        } else {
+            // Recomputes the content digest too.
+            verify(&db)?
+        }
+    };
+    temporary.persist(db_path).map_err(|error| {
+        UpdateError::Db(DbError::Io {
+            path: db_path.to_owned(),
+            what: "moving the downloaded DB into place",
+            source: error.error,
+        })
+    })?;
+    let info = Db::open(db_path)?.info().clone();
+
+    state.prebuilt.insert(
+        url.to_owned(),
+        PrebuiltState {
+            sha256: feed.sha256,
+            etag: feed.etag,
+            last_modified: feed.last_modified,
+        },
+    );
+    let mut state_file = tempfile::NamedTempFile::new_in(&options.cache_dir).map_err(cache)?;
+    let json = serde_json::to_vec_pretty(&state).unwrap_or_default();
+    state_file.write_all(&json).map_err(cache)?;
+    state_file
+        .persist(&state_path)
+        .map_err(|error| cache(error.error))?;
+    Ok(UpdateReport {
+        fetched: vec![url.to_owned()],
+        not_modified: Vec::new(),
+        rebuilt: true,
+        info,
+        signature,
     })
 }
 
 fn cached_file_is_intact(dir: &Path, feed: &FeedState) -> bool {
-    let Ok(mut file) = fs_err::File::open(dir.join(&feed.file)) else {
-        return false;
-    };
+    file_sha256(&dir.join(&feed.file)).is_some_and(|sha256| sha256 == feed.sha256)
+}
+
+/// The hex SHA-256 of a file, `None` when it cannot be read.
+fn file_sha256(path: &Path) -> Option<String> {
+    let mut file = fs_err::File::open(path).ok()?;
     let mut hasher = Sha256::new();
     let mut buffer = vec![0u8; 1 << 16];
     loop {
         match file.read(&mut buffer) {
             Ok(0) => break,
             Ok(read) => hasher.update(&buffer[..read]),
-            Err(_) => return false,
+            Err(_) => return None,
         }
     }
-    hex::encode(hasher.finalize()) == feed.sha256
+    Some(hex::encode(hasher.finalize()))
 }
 
 enum Download {
@@ -303,7 +502,8 @@ fn download(
     client: &reqwest::blocking::Client,
     url: &str,
     previous: Option<&FeedState>,
-    options: &UpdateOptions,
+    dir: &Path,
+    max_download: u64,
 ) -> Result<Download, UpdateError> {
     let failed = |reason: String| UpdateError::Download {
         url: url.to_owned(),
@@ -359,20 +559,20 @@ fn download(
     } else {
         last.rsplit_once('.')
             .map(|(_, ext)| ext)
-            .filter(|ext| matches!(*ext, "zip" | "json" | "yaml" | "yml" | "gz"))
+            .filter(|ext| matches!(*ext, "zip" | "json" | "yaml" | "yml" | "gz" | "db"))
             .unwrap_or("feed")
     };
     // The importers recognise text feeds by their extension: keep the URL's.
     let mut temporary = tempfile::Builder::new()
         .prefix(".download-")
         .suffix(&format!(".{extension}"))
-        .tempfile_in(&options.cache_dir)
+        .tempfile_in(dir)
         .map_err(|source| UpdateError::Cache {
-            path: options.cache_dir.clone(),
+            path: dir.to_owned(),
             source,
         })?;
     let mut hasher = Sha256::new();
-    let mut body = response.take(options.max_download.saturating_add(1));
+    let mut body = response.take(max_download.saturating_add(1));
     let mut buffer = vec![0u8; 1 << 16];
     let mut total = 0u64;
     loop {
@@ -383,17 +583,16 @@ fn download(
             break;
         }
         total += read as u64;
-        if total > options.max_download {
+        if total > max_download {
             return Err(failed(format!(
-                "larger than the {}-byte download limit",
-                options.max_download
+                "larger than the {max_download}-byte download limit"
             )));
         }
         hasher.update(&buffer[..read]);
         temporary
             .write_all(&buffer[..read])
             .map_err(|source| UpdateError::Cache {
-                path: options.cache_dir.clone(),
+                path: dir.to_owned(),
                 source,
             })?;
     }

@@ -2,4 +2,5 @@
 #![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
 
 mod real_feeds;
+mod signature;
 mod update;

@@ -10,13 +10,13 @@ use tollgate_vulndb::db::BuildOptions;
 use tollgate_vulndb::update::{UpdateOptions, update};
 use tollgate_vulndb::{Db, ImportLimits};
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
     port: u16,
 }
 
 impl Server {
-    fn start(root: &Path) -> Self {
+    pub(crate) fn start(root: &Path) -> Self {
         let mut child = Command::new("python3")
             .args(["-u", "-m", "http.server", "--bind", "127.0.0.1", "0"])
             .current_dir(root)
@@ -38,7 +38,7 @@ impl Server {
         Self { child, port }
     }
 
-    fn url(&self, file: &str) -> String {
+    pub(crate) fn url(&self, file: &str) -> String {
         format!("http://127.0.0.1:{}/{file}", self.port)
     }
 }
@@ -50,7 +50,7 @@ impl Drop for Server {
     }
 }
 
-fn options(sources: Vec<String>, cache: &Path) -> UpdateOptions {
+pub(crate) fn options(sources: Vec<String>, cache: &Path) -> UpdateOptions {
     UpdateOptions {
         sources,
         cache_dir: cache.to_owned(),
@@ -60,11 +60,13 @@ fn options(sources: Vec<String>, cache: &Path) -> UpdateOptions {
             built_at: "2026-11-23T00:00:00Z".into(),
             built_by: "tollgate test".into(),
         },
+        db_url: None,
+        require_signature: Vec::new(),
     }
 }
 
 /// Set a file's modification time (http.server's Last-Modified has a one-second resolution).
-fn touch(path: &Path, seconds_ago: u64) {
+pub(crate) fn touch(path: &Path, seconds_ago: u64) {
     let time = std::time::SystemTime::now() - std::time::Duration::from_secs(seconds_ago);
     fs_err::File::options()
         .write(true)

@@ -79,8 +79,36 @@ pub(crate) enum DbCommand {
     Build(DbBuildArgs),
     /// Show a DB's schema, build time, content digest and sources.
     Info(DbInfoArgs),
-    /// Fetch changed feeds (conditional HTTPS requests) and rebuild the DB when needed.
+    /// Fetch changed feeds (conditional HTTPS requests) and rebuild the DB when needed; or fetch
+    /// a prebuilt DB (`--db-url`), with a required signature.
     Update(DbUpdateArgs),
+    /// Sign a DB with a cosign-format key (the signature is kept inside the DB file).
+    Sign(DbSignArgs),
+    /// Check a DB's signature, and that its data is what was signed.
+    Verify(DbVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DbSignArgs {
+    /// The DB (default: $TOLLGATE_DB, else tollgate.db in the tollgate cache directory).
+    #[arg(long, env = "TOLLGATE_DB")]
+    pub(crate) db: Option<std::path::PathBuf>,
+
+    /// The private key (cosign's encrypted format, or PKCS#8/SEC1 PEM); its password from
+    /// $TOLLGATE_PASSWORD, $COSIGN_PASSWORD or a prompt.
+    #[arg(long, value_name = "KEY")]
+    pub(crate) key: std::path::PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DbVerifyArgs {
+    /// The DB (default: $TOLLGATE_DB, else tollgate.db in the tollgate cache directory).
+    #[arg(long, env = "TOLLGATE_DB")]
+    pub(crate) db: Option<std::path::PathBuf>,
+
+    /// A public key that may have signed it (repeatable).
+    #[arg(long, required = true, value_name = "KEY.pub")]
+    pub(crate) key: Vec<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -97,6 +125,16 @@ pub(crate) struct DbUpdateArgs {
     /// An osv.dev ecosystem to fetch (repeatable; default: every ecosystem tollgate inventories).
     #[arg(long = "ecosystem", value_name = "NAME", conflicts_with = "sources")]
     pub(crate) ecosystems: Vec<String>,
+
+    /// Fetch a prebuilt DB from this URL (https, or http to a loopback address) instead of
+    /// building one from feeds.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["sources", "ecosystems"])]
+    pub(crate) db_url: Option<String>,
+
+    /// Replace the DB only with one signed by one of these public keys (repeatable; needs
+    /// --db-url).
+    #[arg(long, value_name = "KEY.pub", requires = "db_url")]
+    pub(crate) require_signature: Vec<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -11,7 +11,7 @@ use crate::progress::LayerBars;
 
 pub(crate) mod db;
 mod inspect;
-mod key;
+pub(crate) mod key;
 mod sbom;
 mod scan;
 mod version;

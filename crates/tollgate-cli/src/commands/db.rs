@@ -8,7 +8,9 @@ use anyhow::Context;
 use tollgate_vulndb::db::BuildOptions;
 use tollgate_vulndb::{Db, DbBuilder, DbInfo, ImportLimits};
 
-use crate::args::{DbArgs, DbBuildArgs, DbCommand, DbInfoArgs, DbUpdateArgs, Format};
+use crate::args::{
+    DbArgs, DbBuildArgs, DbCommand, DbInfoArgs, DbSignArgs, DbUpdateArgs, DbVerifyArgs, Format,
+};
 use crate::printer::Printer;
 
 pub(crate) fn run(args: &DbArgs, printer: &Printer) -> anyhow::Result<ExitCode> {
@@ -16,6 +18,8 @@ pub(crate) fn run(args: &DbArgs, printer: &Printer) -> anyhow::Result<ExitCode> 
         DbCommand::Build(args) => build(args, printer),
         DbCommand::Info(args) => info(args, printer),
         DbCommand::Update(args) => update(args, printer),
+        DbCommand::Sign(args) => sign(args, printer),
+        DbCommand::Verify(args) => verify(args, printer),
     }
 }
 
@@ -65,6 +69,8 @@ fn update(args: &DbUpdateArgs, printer: &Printer) -> anyhow::Result<ExitCode> {
             built_at: crate::time::created_timestamp(),
             built_by: format!("tollgate {}", env!("CARGO_PKG_VERSION")),
         },
+        db_url: args.db_url.clone(),
+        require_signature: load_public_keys(&args.require_signature)?,
     };
     let report = tollgate_vulndb::update::update(&db, &options).with_context(|| {
         format!(
@@ -88,8 +94,66 @@ fn update(args: &DbUpdateArgs, printer: &Printer) -> anyhow::Result<ExitCode> {
             report.info.advisories,
             report.info.content_digest
         )?;
+        if let Some(signature) = &report.signature {
+            writeln!(
+                out,
+                "signature verified: {} key {}",
+                signature.algorithm, signature.key_id
+            )?;
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn sign(args: &DbSignArgs, printer: &Printer) -> anyhow::Result<ExitCode> {
+    let db = args.db.clone().unwrap_or_else(default_db_path);
+    let key = tollgate_sign::SigningKey::load(&args.key, crate::commands::key::password)
+        .with_context(|| format!("cannot load the signing key `{}`", args.key.display()))?;
+    let info = tollgate_vulndb::signature::sign_db(&db, &key)
+        .with_context(|| format!("failed to sign the DB `{}`", db.display()))?;
+    if !printer.is_quiet() {
+        writeln!(
+            printer.stdout(),
+            "signed {} ({}) with {} key {}",
+            db.display(),
+            info.payload.content_digest,
+            info.algorithm,
+            info.key_id
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify(args: &DbVerifyArgs, printer: &Printer) -> anyhow::Result<ExitCode> {
+    let db_path = args.db.clone().unwrap_or_else(default_db_path);
+    let keys = load_public_keys(&args.key)?;
+    let db = tollgate_vulndb::Db::open(&db_path)
+        .with_context(|| format!("cannot open the DB `{}`", db_path.display()))?;
+    let info = db
+        .verify_signature(&keys)
+        .with_context(|| format!("the DB `{}` failed verification", db_path.display()))?;
+    if !printer.is_quiet() {
+        writeln!(
+            printer.stdout(),
+            "verified {}: content {} built {}, signed by {} key {}",
+            db_path.display(),
+            info.payload.content_digest,
+            info.payload.built_at,
+            info.algorithm,
+            info.key_id
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn load_public_keys(paths: &[PathBuf]) -> anyhow::Result<Vec<tollgate_sign::VerifyingKey>> {
+    paths
+        .iter()
+        .map(|path| {
+            tollgate_sign::VerifyingKey::load(path)
+                .with_context(|| format!("cannot load the public key `{}`", path.display()))
+        })
+        .collect()
 }
 
 fn build(args: &DbBuildArgs, printer: &Printer) -> anyhow::Result<ExitCode> {

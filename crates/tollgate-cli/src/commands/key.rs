@@ -51,6 +51,20 @@ fn generate(args: &KeyGenerateArgs, printer: &Printer) -> anyhow::Result<ExitCod
     Ok(ExitCode::SUCCESS)
 }
 
+/// The password of an existing key: $TOLLGATE_PASSWORD, $COSIGN_PASSWORD, else asked once on
+/// the terminal.
+pub(crate) fn password() -> std::io::Result<Zeroizing<String>> {
+    if let Some(password) = password_from_env() {
+        return Ok(password);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(std::io::Error::other(
+            "no password: set TOLLGATE_PASSWORD (or COSIGN_PASSWORD), or run on a terminal",
+        ));
+    }
+    rpassword::prompt_password("Enter password for private key: ").map(Zeroizing::new)
+}
+
 /// Ask twice on the terminal, as cosign does; without a terminal, say which variable to set.
 fn prompt_new_password() -> anyhow::Result<Zeroizing<String>> {
     if !std::io::stdin().is_terminal() {

@@ -104,3 +104,94 @@ fn bad_input_is_one_line_naming_it() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("tollgate db build"), "{stderr}");
 }
+
+/// `db sign` with a key from `key generate`, `db verify` with its public key; the data changed
+/// after signing, or another key, fails with one line; `--require-signature` needs `--db-url`.
+#[test]
+fn a_signed_db_verifies_until_its_data_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("tollgate.db");
+    let db_arg = db.to_str().unwrap();
+    let built = tollgate(&["db", "build", "-q", "--from", "examples/data", "-o", db_arg]);
+    assert!(built.status.success());
+    let password = [("TOLLGATE_PASSWORD", "db signing")];
+    for name in ["release", "other"] {
+        let prefix = dir.path().join(name);
+        let output = crate::tollgate_with_env(
+            &[
+                "key",
+                "generate",
+                "--output-key-prefix",
+                prefix.to_str().unwrap(),
+            ],
+            &password,
+        );
+        assert!(output.status.success());
+    }
+    let key = |file: &str| dir.path().join(file).display().to_string();
+
+    let unsigned = tollgate(&["db", "verify", "--db", db_arg, "--key", &key("release.pub")]);
+    assert_eq!(unsigned.status.code(), Some(1));
+
+    let signed = crate::tollgate_with_env(
+        &["db", "sign", "--db", db_arg, "--key", &key("release.key")],
+        &password,
+    );
+    assert!(
+        signed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&signed.stderr)
+    );
+    let verified = tollgate(&["db", "verify", "--db", db_arg, "--key", &key("release.pub")]);
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    assert!(String::from_utf8_lossy(&verified.stdout).starts_with("verified "));
+    // Any one of several keys may be the signer.
+    let either = tollgate(&[
+        "db",
+        "verify",
+        "--db",
+        db_arg,
+        "--key",
+        &key("other.pub"),
+        "--key",
+        &key("release.pub"),
+    ]);
+    assert!(either.status.success());
+    let other = tollgate(&["db", "verify", "--db", db_arg, "--key", &key("other.pub")]);
+    assert_eq!(other.status.code(), Some(1));
+
+    // An advisory removed from the package index after signing: it would never match again.
+    let tampered = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); \
+             c.execute('delete from packages where advisory = (select min(advisory) from packages)'); \
+             c.commit()",
+            db_arg,
+        ])
+        .status()
+        .unwrap();
+    assert!(tampered.success());
+    let failed = tollgate(&["db", "verify", "--db", db_arg, "--key", &key("release.pub")]);
+    assert_eq!(failed.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+
+    let usage = tollgate(&[
+        "db",
+        "update",
+        "--db",
+        db_arg,
+        "--require-signature",
+        &key("release.pub"),
+    ]);
+    assert_eq!(
+        usage.status.code(),
+        Some(2),
+        "a usage error without --db-url"
+    );
+}

@@ -46,7 +46,7 @@ impl Purl {
         match ty.as_str() {
             // The purl spec: pypi names are lowercased with `_` read as `-`; PEP 503 (which
             // the spec's rule comes from) also folds `.` and runs of separators.
-            "pypi" => name = pep503(&name),
+            "pypi" => name = tollgate_vulndb::db::normalized_name("PyPI", &name),
             // Repository names are lowercase in the distribution spec; the registry may be
             // written several ways (`docker.io/library/debian`, `debian`).
             "oci" => {
@@ -157,21 +157,6 @@ impl fmt::Display for Purl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
     }
-}
-
-/// PEP 503: lowercase, and each run of `-`, `_`, `.` becomes one `-`.
-fn pep503(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            if !out.ends_with('-') {
-                out.push('-');
-            }
-        } else {
-            out.extend(c.to_lowercase());
-        }
-    }
-    out
 }
 
 /// One spelling for one repository: no scheme, no trailing slash, Docker Hub as

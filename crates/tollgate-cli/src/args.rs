@@ -20,7 +20,8 @@ pub(crate) enum Command {
     Inspect(InspectArgs),
     /// List every package in an image (OS and language), or write an SBOM.
     Sbom(SbomArgs),
-    /// Find the known vulnerabilities of an image, a root filesystem or an SBOM.
+    /// Find known vulnerabilities, secrets (also in files a later layer deleted) and
+    /// misconfigurations in an image, a root filesystem or an SBOM.
     Scan(ScanArgs),
     /// Version ordering as each ecosystem's own tools do it.
     Version(VersionArgs),

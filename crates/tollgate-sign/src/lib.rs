@@ -4,7 +4,17 @@
 //! [`keys`]: key pairs (ECDSA P-256 by default, Ed25519), cosign's encrypted private key format
 //! (scrypt + NaCl secretbox in a JSON envelope), PKCS#8/SEC1/SPKI PEM, and the sign/verify
 //! primitives.
+//!
+//! [`simple_signing`]: cosign's signed payload. [`legacy`]: the `sha256-<hex>.sig` signature
+//! manifest (build, append, read). [`verify`]: signatures against keys, payload claims and a
+//! threshold.
 
 pub mod keys;
+pub mod legacy;
+pub mod simple_signing;
+pub mod verify;
 
 pub use keys::{KeyAlgorithm, KeyError, SigningKey, VerifyingKey};
+pub use legacy::SignedPayload;
+pub use simple_signing::{PayloadError, ReferencePolicy, SimpleSigning, verify_payload};
+pub use verify::{Rejection, Verified, VerifyError, verify_signatures};

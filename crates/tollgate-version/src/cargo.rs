@@ -277,24 +277,7 @@ mod tests {
 
     #[test]
     fn semver_org_precedence_example() {
-        let list = [
-            "1.0.0-alpha",
-            "1.0.0-alpha.1",
-            "1.0.0-alpha.beta",
-            "1.0.0-beta",
-            "1.0.0-beta.2",
-            "1.0.0-beta.11",
-            "1.0.0-rc.1",
-            "1.0.0",
-            "2.0.0",
-            "2.1.0",
-            "2.1.1",
-        ];
-        for (i, a) in list.iter().enumerate() {
-            for (j, b) in list.iter().enumerate() {
-                assert_eq!(v(a).cmp(&v(b)), i.cmp(&j), "{a} vs {b}");
-            }
-        }
+        crate::order_tests::assert_in_order(crate::order_tests::SEMVER_ORG_PRECEDENCE, v);
     }
 
     #[test]

@@ -327,11 +327,7 @@ mod tests {
     }
 
     fn assert_increasing(list: &[&str]) {
-        for (i, a) in list.iter().enumerate() {
-            for (j, b) in list.iter().enumerate() {
-                assert_eq!(v(a).cmp(&v(b)), i.cmp(&j), "{a} vs {b}");
-            }
-        }
+        crate::order_tests::assert_in_order(list, v);
     }
 
     #[test]

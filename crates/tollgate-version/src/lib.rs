@@ -218,6 +218,34 @@ macro_rules! with_version_type {
 // After the macro, which it uses.
 pub mod properties;
 
+/// Test support shared by the ecosystem modules.
+#[cfg(test)]
+pub(crate) mod order_tests {
+    /// semver.org's precedence example (section 11), in increasing order.
+    pub(crate) const SEMVER_ORG_PRECEDENCE: &[&str] = &[
+        "1.0.0-alpha",
+        "1.0.0-alpha.1",
+        "1.0.0-alpha.beta",
+        "1.0.0-beta",
+        "1.0.0-beta.2",
+        "1.0.0-beta.11",
+        "1.0.0-rc.1",
+        "1.0.0",
+        "2.0.0",
+        "2.1.0",
+        "2.1.1",
+    ];
+
+    /// Every pair of `list` compares as the pair's positions do.
+    pub(crate) fn assert_in_order<V: Ord>(list: &[&str], parse: impl Fn(&str) -> V) {
+        for (i, a) in list.iter().enumerate() {
+            for (j, b) in list.iter().enumerate() {
+                assert_eq!(parse(a).cmp(&parse(b)), i.cmp(&j), "{a} vs {b}");
+            }
+        }
+    }
+}
+
 /// Order two versions of one ecosystem.
 ///
 /// # Errors

@@ -541,11 +541,7 @@ mod tests {
         for pair in list.windows(2) {
             assert!(v(pair[0]) < v(pair[1]), "{} < {}", pair[0], pair[1]);
         }
-        for (i, a) in list.iter().enumerate() {
-            for (j, b) in list.iter().enumerate() {
-                assert_eq!(v(a).cmp(&v(b)), i.cmp(&j), "{a} vs {b}");
-            }
-        }
+        crate::order_tests::assert_in_order(list, v);
     }
 
     #[test]

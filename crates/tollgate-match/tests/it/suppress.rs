@@ -104,6 +104,18 @@ fn pairs(items: &[(&str, &str)]) -> BTreeSet<(String, String)> {
 }
 
 /// Nothing is lost: every finding is kept or suppressed, once.
+/// The rules applied to the scan's findings, checked to keep every finding exactly once.
+fn apply_to(rules: &Rules, scan: &Scan) -> Applied {
+    let applied = apply(
+        rules,
+        scan.findings.clone(),
+        today(),
+        Some(&scan.image_purl),
+    );
+    assert_partition(&scan.findings, &applied);
+    applied
+}
+
 fn assert_partition(findings: &[Finding], applied: &Applied) {
     assert_eq!(
         applied.kept.len() + applied.suppressed.len(),
@@ -197,13 +209,7 @@ fn openvex_from_vexctl_suppresses_not_affected_and_fixed_only() {
     assert_eq!(rules.vex_statements(), 4);
     assert!(rules.warnings().is_empty(), "{:?}", rules.warnings());
 
-    let applied = apply(
-        &rules,
-        scan.findings.clone(),
-        today(),
-        Some(&scan.image_purl),
-    );
-    assert_partition(&scan.findings, &applied);
+    let applied = apply_to(&rules, scan);
     // The statements name the libssl3 binary: the openssl binary of the same source keeps
     // its findings, and affected / under_investigation suppress nothing.
     assert_eq!(
@@ -396,8 +402,7 @@ fn image_product_without_subcomponents_covers_every_package_of_that_image() {
     ] {
         let mut rules = Rules::new();
         let path = vex(&mut rules, dir.path(), "image.openvex.json", &document(&product));
-        let applied = apply(&rules, scan.findings.clone(), today(), Some(&scan.image_purl));
-        assert_partition(&scan.findings, &applied);
+        let applied = apply_to(&rules, scan);
         assert_eq!(suppressed(&applied), expected, "{product}");
         if expected.is_empty() {
             assert_eq!(
@@ -500,12 +505,7 @@ fn image_product_with_subcomponents_covers_only_those() {
         "subcomponents.openvex.json",
         &document,
     );
-    let applied = apply(
-        &rules,
-        scan.findings.clone(),
-        today(),
-        Some(&scan.image_purl),
-    );
+    let applied = apply_to(&rules, scan);
     // Only the subcomponents named: libssl3 (not openssl), urllib3 (by `identifiers.purl`).
     assert_eq!(
         suppressed(&applied),
@@ -715,13 +715,7 @@ fn cyclonedx_vex_as_dependency_track_exports_it() {
     assert_eq!(rules.load_vex(&path).unwrap(), VexFormat::CycloneDx);
     // The last vulnerability has no analysis: a listing, not a statement.
     assert_eq!(rules.vex_statements(), 4);
-    let applied = apply(
-        &rules,
-        scan.findings.clone(),
-        today(),
-        Some(&scan.image_purl),
-    );
-    assert_partition(&scan.findings, &applied);
+    let applied = apply_to(&rules, scan);
     // The project as a whole: every package with the CVE; the GHSA by the PyPI advisory's
     // alias; `exploitable` and `in_triage` suppress nothing.
     assert_eq!(
@@ -854,13 +848,7 @@ fn cyclonedx_vex_with_bom_links_versions_and_references() {
     let mut rules = Rules::new();
     let path = write(dir.path(), "image.vex.cdx.json", document);
     rules.load_vex(&path).unwrap();
-    let applied = apply(
-        &rules,
-        scan.findings.clone(),
-        today(),
-        Some(&scan.image_purl),
-    );
-    assert_partition(&scan.findings, &applied);
+    let applied = apply_to(&rules, scan);
     assert_eq!(
         suppressed(&applied),
         pairs(&[
@@ -921,12 +909,7 @@ fn openvex_in_an_in_toto_statement() {
     let mut rules = Rules::new();
     let path = write(dir.path(), "attestation.intoto.json", &statement);
     assert_eq!(rules.load_vex(&path).unwrap(), VexFormat::OpenVex);
-    let applied = apply(
-        &rules,
-        scan.findings.clone(),
-        today(),
-        Some(&scan.image_purl),
-    );
+    let applied = apply_to(&rules, scan);
     assert_eq!(
         suppressed(&applied),
         pairs(&[("libssl3", OPENSSL_CVE), ("libssl3", "CVE-2026-42767")])

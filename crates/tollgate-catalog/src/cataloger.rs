@@ -98,4 +98,21 @@ pub(crate) mod testing {
         };
         cataloger.catalog(&file, &mut &bytes[..])
     }
+
+    /// The reason of a `Malformed` error about `format`; any other outcome fails the test.
+    pub(crate) fn malformed_reason(
+        result: Result<Vec<Package>, CatalogError>,
+        format: &str,
+    ) -> String {
+        match result {
+            Err(CatalogError::Malformed {
+                format: found,
+                reason,
+            }) => {
+                assert_eq!(found, format);
+                reason
+            }
+            other => panic!("expected a malformed {format}, got {other:?}"),
+        }
+    }
 }

@@ -345,13 +345,7 @@ mod tests {
     }
 
     fn malformed(result: Result<Vec<Package>, CatalogError>) -> String {
-        match result {
-            Err(CatalogError::Malformed { format, reason }) => {
-                assert_eq!(format, FORMAT);
-                reason
-            }
-            other => panic!("expected a malformed dpkg status, got {other:?}"),
-        }
+        crate::cataloger::testing::malformed_reason(result, FORMAT)
     }
 
     #[test]

@@ -432,13 +432,7 @@ mod tests {
     }
 
     fn malformed(result: Result<Vec<Package>, CatalogError>) -> String {
-        match result {
-            Err(CatalogError::Malformed { format, reason }) => {
-                assert_eq!(format, FORMAT);
-                reason
-            }
-            other => panic!("expected a malformed java archive, got {other:?}"),
-        }
+        crate::cataloger::testing::malformed_reason(result, FORMAT)
     }
 
     fn zip_with(entries: &[(&str, &[u8])], method: zip::CompressionMethod) -> Vec<u8> {

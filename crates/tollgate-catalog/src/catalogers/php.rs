@@ -289,13 +289,7 @@ mod tests {
     }
 
     fn malformed(format: &str, result: Result<Vec<Package>, CatalogError>) -> String {
-        match result {
-            Err(CatalogError::Malformed { format: f, reason }) => {
-                assert_eq!(f, format);
-                reason
-            }
-            other => panic!("expected a malformed {format}, got {other:?}"),
-        }
+        crate::cataloger::testing::malformed_reason(result, format)
     }
 
     #[test]

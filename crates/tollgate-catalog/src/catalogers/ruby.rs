@@ -662,13 +662,7 @@ mod tests {
     }
 
     fn malformed(result: Result<Vec<Package>, CatalogError>) -> String {
-        match result {
-            Err(CatalogError::Malformed { format, reason }) => {
-                assert_eq!(format, FORMAT);
-                reason
-            }
-            other => panic!("expected a malformed gemspec, got {other:?}"),
-        }
+        crate::cataloger::testing::malformed_reason(result, FORMAT)
     }
 
     fn fixture(case: &str, file: &str) -> Option<Vec<u8>> {

@@ -245,16 +245,7 @@ mod tests {
     }
 
     fn malformed(result: Result<Vec<Package>, CatalogError>, format: &str) -> String {
-        match result {
-            Err(CatalogError::Malformed {
-                format: actual,
-                reason,
-            }) => {
-                assert_eq!(actual, format);
-                reason
-            }
-            other => panic!("expected malformed {format}, got {other:?}"),
-        }
+        crate::cataloger::testing::malformed_reason(result, format)
     }
 
     fn fixture(path: &str) -> Option<Vec<u8>> {

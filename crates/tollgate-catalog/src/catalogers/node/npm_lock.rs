@@ -214,13 +214,7 @@ mod tests {
     }
 
     fn malformed(result: Result<Vec<Package>, CatalogError>) -> String {
-        match result {
-            Err(CatalogError::Malformed { format, reason }) => {
-                assert_eq!(format, FORMAT);
-                reason
-            }
-            other => panic!("expected a malformed npm lock file, got {other:?}"),
-        }
+        crate::cataloger::testing::malformed_reason(result, FORMAT)
     }
 
     /// Trivy's `npmV1Pkgs`/`npmV2Pkgs` without the two dev packages (`debug@2.5.2`,

@@ -28,7 +28,9 @@ pub enum Algorithm {
 }
 
 impl Algorithm {
-    fn name(self) -> &'static str {
+    /// `sha256` or `sha512`, as in a digest string.
+    #[must_use]
+    pub fn name(self) -> &'static str {
         match self {
             Self::Sha256 => "sha256",
             Self::Sha512 => "sha512",

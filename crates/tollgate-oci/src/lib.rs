@@ -26,6 +26,7 @@ mod limits;
 mod platform;
 mod reference;
 mod source;
+pub mod store;
 mod target;
 mod view;
 mod visit;

@@ -197,8 +197,14 @@ pub(crate) fn select_from_index<'a>(
             names.join(", ")
         }
     };
+    // Signatures, attestations and referrers kept in the layout beside the image are not
+    // images: a layout holding one image and its signatures still names that image alone.
+    let images: Vec<&oci_spec::image::Descriptor> = manifests
+        .iter()
+        .filter(|d| d.artifact_type().is_none() && !name_of(d).is_some_and(|n| is_artifact_tag(&n)))
+        .collect();
     let found = match reference {
-        None if manifests.len() == 1 => manifests.first(),
+        None if images.len() == 1 => images.first().copied(),
         None => {
             return Err(Error::ReferenceNotFound {
                 reference: "(no reference given; the layout holds several images)".to_owned(),
@@ -220,4 +226,14 @@ pub(crate) fn select_from_index<'a>(
         source_name: source_name.to_owned(),
         available: available(),
     })
+}
+
+/// Tags that cosign and tollgate give to signature artifacts: `sha256-<hex>.sig`, `.att`,
+/// `.sbom`, and the referrers tag `sha256-<hex>`.
+fn is_artifact_tag(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix("sha256-") else {
+        return false;
+    };
+    let hex = rest.split('.').next().unwrap_or_default();
+    hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit())
 }

@@ -93,6 +93,15 @@ impl Scheme {
     }
 }
 
+/// One request to send: the body (content type and bytes) is kept so that it can be sent again
+/// after a challenge, a redirect or a retry.
+pub(crate) struct Outgoing {
+    pub(crate) method: reqwest::Method,
+    pub(crate) url: Url,
+    pub(crate) accept: Option<&'static str>,
+    pub(crate) body: Option<(String, Vec<u8>)>,
+}
+
 /// An image in a registry.
 pub(crate) struct RegistrySource {
     reference: Reference,
@@ -108,6 +117,8 @@ pub(crate) struct RegistrySource {
     scheme: Mutex<Option<Scheme>>,
     /// The `Authorization` value that answered the last challenge, reused until rejected.
     authorization: Mutex<Option<HeaderValue>>,
+    /// Ask token services for push access too (signing writes to the repository).
+    push: bool,
 }
 
 impl RegistrySource {
@@ -140,8 +151,26 @@ impl RegistrySource {
             backoff: settings.backoff,
             scheme: Mutex::new(None),
             authorization: Mutex::new(None),
+            push: false,
             reference,
         })
+    }
+
+    /// A client that may also write to the repository: bearer tokens are asked for with
+    /// `pull,push` scope.
+    pub(crate) fn new_for_push(reference: Reference, options: &RegistryOptions) -> Result<Self> {
+        let mut source = Self::new(reference, options)?;
+        source.push = true;
+        Ok(source)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn set_push(&mut self) {
+        self.push = true;
+    }
+
+    pub(crate) fn reference(&self) -> &Reference {
+        &self.reference
     }
 
     fn registry(&self) -> String {
@@ -261,29 +290,61 @@ impl RegistrySource {
         shown.join(", ")
     }
 
-    /// GET `path` (which starts with `/v2/`) on the registry. Answers one authentication
-    /// challenge, and follows redirects by hand so that credentials go only to the registry's
-    /// own origin, never to the blob storage it redirects to.
+    /// GET `path` (which starts with `/v2/`) on the registry.
     fn fetch(&self, path: &str, accept: Option<&'static str>) -> Result<Response> {
+        let url = self.url(path)?;
+        self.send(&Outgoing {
+            method: reqwest::Method::GET,
+            url,
+            accept,
+            body: None,
+        })
+    }
+
+    /// The URL of `path` (which starts with `/v2/`) on the registry, with the chosen scheme.
+    pub(crate) fn url(&self, path: &str) -> Result<Url> {
         let scheme = self.scheme()?;
-        let start_text = format!("{}://{}{path}", scheme.as_str(), self.host);
-        let start = Url::parse(&start_text).map_err(|source| Error::Http {
-            url: start_text.clone(),
+        let text = format!("{}://{}{path}", scheme.as_str(), self.host);
+        Url::parse(&text).map_err(|source| Error::Http {
+            url: text.clone(),
             source: Box::new(source),
-        })?;
+        })
+    }
+
+    /// Send one request to the registry. Answers one authentication challenge, and follows
+    /// redirects by hand so that credentials go only to the registry's own origin, never to
+    /// the blob storage it redirects to.
+    pub(crate) fn send(&self, outgoing: &Outgoing) -> Result<Response> {
+        let origin = self.url("/v2/")?.origin();
+        let start = &outgoing.url;
+        if start.origin() != origin {
+            self.check_scheme(start)?;
+        }
         let mut authenticated = false;
         'challenge: loop {
             let mut url = start.clone();
             for _ in 0..=MAX_REDIRECTS {
-                let own_origin = url.origin() == start.origin();
+                let own_origin = url.origin() == origin;
                 let mut headers = HeaderMap::new();
-                if let Some(accept) = accept {
+                if let Some(accept) = outgoing.accept {
                     headers.insert(ACCEPT, HeaderValue::from_static(accept));
+                }
+                if let Some((content_type, _)) = &outgoing.body {
+                    let value = HeaderValue::from_str(content_type).map_err(|_| Error::Http {
+                        url: redacted(&url),
+                        source: format!(
+                            "the media type `{}` is not a valid header value",
+                            sanitize(content_type, 100)
+                        )
+                        .into(),
+                    })?;
+                    headers.insert(CONTENT_TYPE, value);
                 }
                 if own_origin && let Some(authorization) = lock(&self.authorization).clone() {
                     headers.insert(AUTHORIZATION, authorization);
                 }
-                let response = self.exchange(&url, &headers)?;
+                let body = outgoing.body.as_ref().map(|(_, bytes)| bytes.as_slice());
+                let response = self.exchange(&outgoing.method, &url, &headers, body)?;
                 let status = response.status();
                 if status.is_redirection()
                     && let Some(location) = response.headers().get(LOCATION)
@@ -306,7 +367,7 @@ impl RegistrySource {
                 return Ok(response);
             }
             return Err(Error::Http {
-                url: redacted(&start),
+                url: redacted(start),
                 source: format!("more than {MAX_REDIRECTS} redirects").into(),
             });
         }
@@ -363,11 +424,24 @@ impl RegistrySource {
         }
     }
 
-    /// One GET, retried on connection failures, 429 and 5xx with exponential backoff.
-    fn exchange(&self, url: &Url, headers: &HeaderMap) -> Result<Response> {
+    /// One request, retried on connection failures, 429 and 5xx with exponential backoff.
+    fn exchange(
+        &self,
+        method: &reqwest::Method,
+        url: &Url,
+        headers: &HeaderMap,
+        body: Option<&[u8]>,
+    ) -> Result<Response> {
         let mut attempt = 0;
         loop {
-            match self.client.get(url.clone()).headers(headers.clone()).send() {
+            let mut request = self
+                .client
+                .request(method.clone(), url.clone())
+                .headers(headers.clone());
+            if let Some(body) = body {
+                request = request.body(body.to_vec());
+            }
+            match request.send() {
                 Ok(response) if attempt < MAX_RETRIES && is_retryable(response.status()) => {
                     let wait =
                         retry_after(response.headers()).unwrap_or_else(|| self.backoff(attempt));
@@ -474,9 +548,10 @@ impl RegistrySource {
             if let Some(service) = challenge.param("service") {
                 query.append_pair("service", service);
             }
+            let actions = if self.push { "pull,push" } else { "pull" };
             query.append_pair(
                 "scope",
-                &format!("repository:{}:pull", self.reference.repository()),
+                &format!("repository:{}:{actions}", self.reference.repository()),
             );
         }
         let mut headers = HeaderMap::new();
@@ -490,7 +565,7 @@ impl RegistrySource {
             value.set_sensitive(true);
             headers.insert(AUTHORIZATION, value);
         }
-        let response = self.exchange(&url, &headers)?;
+        let response = self.exchange(&reqwest::Method::GET, &url, &headers, None)?;
         let status = response.status();
         if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
             let realm = sanitize(realm, 200);
@@ -524,8 +599,9 @@ impl RegistrySource {
     fn rejected(&self) -> Error {
         let reason = match &self.credentials {
             Some(credentials) => format!(
-                "credentials rejected for user `{}` (or no pull access to `{}`): check --creds or run `docker login {}`",
+                "credentials rejected for user `{}` (or no {} access to `{}`): check --creds or run `docker login {}`",
                 sanitize(&credentials.username, 100),
+                if self.push { "push" } else { "pull" },
                 self.reference.repository(),
                 self.registry()
             ),
@@ -653,7 +729,7 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 }
 
 /// Read a small body in full, failing past `limit`.
-fn read_bounded(response: Response, url: &Url, limit: u64) -> Result<Vec<u8>> {
+pub(crate) fn read_bounded(response: Response, url: &Url, limit: u64) -> Result<Vec<u8>> {
     let mut body = Vec::new();
     response
         .take(limit + 1)
@@ -675,7 +751,7 @@ fn read_bounded(response: Response, url: &Url, limit: u64) -> Result<Vec<u8>> {
 
 /// A non-success status as an error, with the first entry of the distribution error envelope
 /// (`{"errors":[{"code":…,"message":…}]}`) as detail when the body has one.
-fn status_error(response: Response) -> Error {
+pub(crate) fn status_error(response: Response) -> Error {
     #[derive(serde::Deserialize)]
     struct Envelope {
         #[serde(default)]
@@ -725,7 +801,7 @@ fn redacted(url: &Url) -> String {
 }
 
 /// Text from the network made safe for a one-line message: no control characters, bounded.
-fn sanitize(text: &str, max_chars: usize) -> String {
+pub(crate) fn sanitize(text: &str, max_chars: usize) -> String {
     let mut clean: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -761,7 +837,7 @@ fn host_and_port(url: &Url) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::io::{BufRead, BufReader, Write};
     use std::net::{SocketAddr, TcpListener, TcpStream};
     use std::sync::Arc;
@@ -777,25 +853,27 @@ mod tests {
 
     /// One request as the test server saw it; header names are lowercase.
     #[derive(Clone, Debug)]
-    struct Request {
-        target: String,
-        headers: Vec<(String, String)>,
+    pub(crate) struct Request {
+        pub(crate) method: String,
+        pub(crate) target: String,
+        pub(crate) headers: Vec<(String, String)>,
+        pub(crate) body: Vec<u8>,
     }
 
     impl Request {
-        fn header(&self, name: &str) -> Option<&str> {
+        pub(crate) fn header(&self, name: &str) -> Option<&str> {
             self.headers
                 .iter()
                 .find(|(key, _)| key == name)
                 .map(|(_, value)| value.as_str())
         }
 
-        fn path(&self) -> &str {
+        pub(crate) fn path(&self) -> &str {
             self.target.split('?').next().unwrap_or_default()
         }
     }
 
-    struct Reply {
+    pub(crate) struct Reply {
         status: u16,
         headers: Vec<(String, String)>,
         body: Vec<u8>,
@@ -804,7 +882,7 @@ mod tests {
     }
 
     impl Reply {
-        fn new(status: u16) -> Self {
+        pub(crate) fn new(status: u16) -> Self {
             Self {
                 status,
                 headers: Vec::new(),
@@ -813,17 +891,17 @@ mod tests {
             }
         }
 
-        fn header(mut self, name: &str, value: &str) -> Self {
+        pub(crate) fn header(mut self, name: &str, value: &str) -> Self {
             self.headers.push((name.to_owned(), value.to_owned()));
             self
         }
 
-        fn body(mut self, body: &[u8]) -> Self {
+        pub(crate) fn body(mut self, body: &[u8]) -> Self {
             self.body = body.to_vec();
             self
         }
 
-        fn manifest(body: &[u8]) -> Self {
+        pub(crate) fn manifest(body: &[u8]) -> Self {
             Self::new(200)
                 .header(
                     "Content-Type",
@@ -842,7 +920,7 @@ mod tests {
     /// A minimal HTTP/1.1 server on 127.0.0.1 that answers with `handler` and records every
     /// request. It speaks no TLS: a TLS hello is answered by closing the connection, which is
     /// what makes the client fall back to plain HTTP.
-    struct TestServer {
+    pub(crate) struct TestServer {
         address: SocketAddr,
         requests: Arc<Mutex<Vec<Request>>>,
         stop: Arc<AtomicBool>,
@@ -850,7 +928,7 @@ mod tests {
     }
 
     impl TestServer {
-        fn start(handler: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> Self {
+        pub(crate) fn start(handler: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> Self {
             let listener = TcpListener::bind("127.0.0.1:0").unwrap();
             let address = listener.local_addr().unwrap();
             let requests = Arc::new(Mutex::new(Vec::new()));
@@ -879,7 +957,7 @@ mod tests {
             }
         }
 
-        fn host(&self) -> String {
+        pub(crate) fn host(&self) -> String {
             self.address.to_string()
         }
 
@@ -887,11 +965,11 @@ mod tests {
             format!("http://{}{path}", self.address)
         }
 
-        fn requests(&self) -> Vec<Request> {
+        pub(crate) fn requests(&self) -> Vec<Request> {
             lock(&self.requests).clone()
         }
 
-        fn requests_to(&self, path: &str) -> Vec<Request> {
+        pub(crate) fn requests_to(&self, path: &str) -> Vec<Request> {
             self.requests()
                 .into_iter()
                 .filter(|request| request.path() == path)
@@ -928,11 +1006,9 @@ mod tests {
             if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
                 return;
             }
-            let target = request_line
-                .split(' ')
-                .nth(1)
-                .unwrap_or_default()
-                .to_owned();
+            let mut words = request_line.split(' ');
+            let method = words.next().unwrap_or_default().to_owned();
+            let target = words.next().unwrap_or_default().to_owned();
             let mut headers = Vec::new();
             loop {
                 let mut line = String::new();
@@ -947,7 +1023,21 @@ mod tests {
                     headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
                 }
             }
-            let request = Request { target, headers };
+            let length = headers
+                .iter()
+                .find(|(name, _)| name == "content-length")
+                .and_then(|(_, value)| value.parse::<usize>().ok())
+                .unwrap_or(0);
+            let mut body = vec![0; length];
+            if std::io::Read::read_exact(&mut reader, &mut body).is_err() {
+                return;
+            }
+            let request = Request {
+                method,
+                target,
+                headers,
+                body,
+            };
             lock(requests).push(request.clone());
             let reply = handler(&request);
             let mut head = format!("HTTP/1.1 {} Test\r\n", reply.status);
@@ -979,11 +1069,11 @@ mod tests {
         }
     }
 
-    fn source_for(reference: &str, options: &RegistryOptions) -> RegistrySource {
+    pub(crate) fn source_for(reference: &str, options: &RegistryOptions) -> RegistrySource {
         RegistrySource::with_settings(reference.parse().unwrap(), options, test_settings()).unwrap()
     }
 
-    fn source(server: &TestServer, options: &RegistryOptions) -> RegistrySource {
+    pub(crate) fn source(server: &TestServer, options: &RegistryOptions) -> RegistrySource {
         source_for(&format!("{}/team/app:1.0", server.host()), options)
     }
 

@@ -5,3 +5,4 @@ mod archive_index;
 mod hostile;
 mod registry;
 mod shared_images;
+mod store;

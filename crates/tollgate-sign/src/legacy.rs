@@ -24,6 +24,10 @@ pub const SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signature";
 pub const OCI_MANIFEST_MEDIA_TYPE: &str = "application/vnd.oci.image.manifest.v1+json";
 /// Media type of the signature manifest's config.
 pub const OCI_CONFIG_MEDIA_TYPE: &str = "application/vnd.oci.image.config.v1+json";
+/// Media type of an attestation layer (the blob is a DSSE envelope).
+pub const DSSE_MEDIA_TYPE: &str = "application/vnd.dsse.envelope.v1+json";
+/// Attestation layer annotation naming the statement's predicate type.
+pub const PREDICATE_TYPE_ANNOTATION: &str = "predicateType";
 
 /// Errors of the legacy layout.
 #[derive(Debug, thiserror::Error)]
@@ -42,9 +46,7 @@ pub enum LegacyError {
 #[non_exhaustive]
 pub enum LayerError {
     /// A layer of another media type.
-    #[error(
-        "layer {index} ({digest}) has media type \"{media_type}\", not {SIMPLE_SIGNING_MEDIA_TYPE}"
-    )]
+    #[error("layer {index} ({digest}) has media type \"{media_type}\", not {expected}")]
     MediaType {
         /// Layer index.
         index: usize,
@@ -52,6 +54,8 @@ pub enum LayerError {
         digest: String,
         /// Its media type.
         media_type: String,
+        /// The media type expected.
+        expected: &'static str,
     },
     /// No signature annotation.
     #[error("layer {index} ({digest}) has no {SIGNATURE_ANNOTATION} annotation")]
@@ -102,24 +106,7 @@ pub enum LayerError {
     },
 }
 
-/// An OCI content descriptor, serialised in the field order cosign (go-containerregistry)
-/// writes. Unknown fields are kept.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Descriptor {
-    /// Media type.
-    #[serde(rename = "mediaType")]
-    pub media_type: String,
-    /// Size in bytes.
-    pub size: u64,
-    /// `sha256:<hex>`.
-    pub digest: String,
-    /// Annotations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub annotations: Option<BTreeMap<String, String>>,
-    /// Other fields (`urls`, `artifactType`, ...), kept as they were.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
+pub use tollgate_oci::store::Descriptor;
 
 /// A signature manifest (an OCI image manifest).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -180,6 +167,15 @@ pub fn sha256_digest(bytes: &[u8]) -> String {
 pub fn signature_tag(manifest_digest: &str) -> Result<String, LegacyError> {
     validate_digest(manifest_digest)?;
     Ok(format!("{}.sig", manifest_digest.replacen(':', "-", 1)))
+}
+
+/// The tag cosign stores the attestations of `manifest_digest` under: `sha256-<hex>.att`.
+///
+/// # Errors
+/// [`LegacyError::Digest`] for an invalid digest.
+pub fn attestation_tag(manifest_digest: &str) -> Result<String, LegacyError> {
+    validate_digest(manifest_digest)?;
+    Ok(format!("{}.att", manifest_digest.replacen(':', "-", 1)))
 }
 
 /// The config blob cosign writes for a signature manifest with these layers: go-containerregistry's
@@ -244,20 +240,13 @@ pub fn new_signature_manifest(
     payload: &[u8],
     signature: &[u8],
 ) -> Result<SignatureArtifact, LegacyError> {
-    let manifest = SignatureManifest {
-        schema_version: 2,
-        media_type: Some(OCI_MANIFEST_MEDIA_TYPE.to_owned()),
-        config: layer_for(b"", b""), // replaced by finish
-        layers: vec![layer_for(payload, signature)],
-        extra: Map::new(),
-    };
-    finish(manifest, Some(payload.to_vec()), true)
+    add_layer(None, layer_for(payload, signature), payload)
 }
 
 /// Add a signature to an existing signature manifest (as pulled from the `.sig` tag), keeping
 /// the layers already there (whoever wrote them). When a layer with the same payload digest and
 /// the same signature is already present nothing is added (`added == false`, the manifest is
-/// returned as it was parsed and re-serialised).
+/// returned as it was).
 ///
 /// # Errors
 /// [`LegacyError::Manifest`] when `existing` is not an image manifest.
@@ -266,6 +255,53 @@ pub fn append_signature(
     payload: &[u8],
     signature: &[u8],
 ) -> Result<SignatureArtifact, LegacyError> {
+    add_layer(Some(existing), layer_for(payload, signature), payload)
+}
+
+/// Add an attestation (a DSSE envelope, as JSON) to the `.att` manifest `existing`, or start
+/// one: a layer of media type [`DSSE_MEDIA_TYPE`] with an empty signature annotation (the
+/// signature is inside the envelope) and the statement's predicate type, as cosign writes it.
+///
+/// # Errors
+/// [`LegacyError::Manifest`] when `existing` is not an image manifest.
+pub fn add_attestation(
+    existing: Option<&[u8]>,
+    envelope: &[u8],
+    predicate_type: &str,
+) -> Result<SignatureArtifact, LegacyError> {
+    let layer = Descriptor {
+        media_type: DSSE_MEDIA_TYPE.to_owned(),
+        size: envelope.len() as u64,
+        digest: sha256_digest(envelope),
+        annotations: Some(BTreeMap::from([
+            (SIGNATURE_ANNOTATION.to_owned(), String::new()),
+            (
+                PREDICATE_TYPE_ANNOTATION.to_owned(),
+                predicate_type.to_owned(),
+            ),
+        ])),
+        extra: Map::new(),
+    };
+    add_layer(existing, layer, envelope)
+}
+
+/// Append `layer` (whose blob is `blob`) to `existing`, or start a manifest with it; a layer
+/// with the same digest and annotations already there is not added twice.
+fn add_layer(
+    existing: Option<&[u8]>,
+    layer: Descriptor,
+    blob: &[u8],
+) -> Result<SignatureArtifact, LegacyError> {
+    let Some(existing) = existing else {
+        let manifest = SignatureManifest {
+            schema_version: 2,
+            media_type: Some(OCI_MANIFEST_MEDIA_TYPE.to_owned()),
+            config: layer.clone(), // replaced by finish
+            layers: vec![layer],
+            extra: Map::new(),
+        };
+        return finish(manifest, Some(blob.to_vec()), true);
+    };
     let mut manifest: SignatureManifest = serde_json::from_slice(existing)
         .map_err(|error| LegacyError::Manifest(error.to_string()))?;
     if manifest.schema_version != 2 {
@@ -274,16 +310,10 @@ pub fn append_signature(
             manifest.schema_version
         )));
     }
-    let layer = layer_for(payload, signature);
-    let duplicate = manifest.layers.iter().any(|existing| {
-        existing.digest == layer.digest
-            && existing
-                .annotations
-                .as_ref()
-                .and_then(|annotations| annotations.get(SIGNATURE_ANNOTATION))
-                .and_then(|encoded| decode_signature(encoded).ok())
-                .is_some_and(|decoded| decoded == signature)
-    });
+    let duplicate = manifest
+        .layers
+        .iter()
+        .any(|present| present.digest == layer.digest && same_annotations(present, &layer));
     if duplicate {
         let config = config_for_layers(&manifest.layers);
         return Ok(SignatureArtifact {
@@ -295,7 +325,27 @@ pub fn append_signature(
         });
     }
     manifest.layers.push(layer);
-    finish(manifest, Some(payload.to_vec()), true)
+    finish(manifest, Some(blob.to_vec()), true)
+}
+
+/// Same annotations, comparing signatures by their decoded bytes (Go's decoder skips line
+/// breaks, so one signature has several encodings).
+fn same_annotations(a: &Descriptor, b: &Descriptor) -> bool {
+    let decoded = |descriptor: &Descriptor| {
+        descriptor
+            .annotation(SIGNATURE_ANNOTATION)
+            .map(|encoded| decode_signature(encoded).ok())
+    };
+    let others = |descriptor: &Descriptor| -> BTreeMap<String, String> {
+        descriptor
+            .annotations
+            .iter()
+            .flatten()
+            .filter(|(key, _)| *key != SIGNATURE_ANNOTATION)
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect()
+    };
+    decoded(a) == decoded(b) && others(a) == others(b)
 }
 
 /// Decode a signature annotation as cosign does (Go's standard base64, which skips `\r` and
@@ -337,6 +387,87 @@ where
         .collect())
 }
 
+/// An attestation read from an `.att` layer: the DSSE envelope's bytes, checked against the
+/// layer's descriptor; nothing else is verified yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachedEnvelope {
+    /// The envelope, as JSON.
+    pub envelope: Vec<u8>,
+    /// The layer's `predicateType` annotation (unverified, a hint).
+    pub predicate_type: Option<String>,
+    /// Where it came from (`layer 0 (sha256:...)`), for messages.
+    pub source: String,
+}
+
+/// Read the attestations of an `.att` manifest: each DSSE layer's blob, checked against its
+/// descriptor. Each layer gives its own result.
+///
+/// # Errors
+/// [`LegacyError::Manifest`] when `manifest` is not an image manifest at all.
+pub fn extract_attestations<F, E>(
+    manifest: &[u8],
+    mut fetch_blob: F,
+) -> Result<Vec<Result<AttachedEnvelope, LayerError>>, LegacyError>
+where
+    F: FnMut(&Descriptor) -> Result<Vec<u8>, E>,
+    E: std::fmt::Display,
+{
+    let manifest: SignatureManifest = serde_json::from_slice(manifest)
+        .map_err(|error| LegacyError::Manifest(error.to_string()))?;
+    Ok(manifest
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(index, layer)| {
+            if layer.media_type != DSSE_MEDIA_TYPE {
+                return Err(LayerError::MediaType {
+                    index,
+                    digest: layer.digest.clone(),
+                    media_type: layer.media_type.clone(),
+                    expected: DSSE_MEDIA_TYPE,
+                });
+            }
+            let envelope = fetch_checked(index, layer, &mut fetch_blob)?;
+            Ok(AttachedEnvelope {
+                envelope,
+                predicate_type: layer
+                    .annotation(PREDICATE_TYPE_ANNOTATION)
+                    .map(str::to_owned),
+                source: format!("layer {index} ({})", layer.digest),
+            })
+        })
+        .collect())
+}
+
+/// Fetch a layer's blob and check it against the descriptor.
+fn fetch_checked<F, E>(
+    index: usize,
+    layer: &Descriptor,
+    fetch_blob: &mut F,
+) -> Result<Vec<u8>, LayerError>
+where
+    F: FnMut(&Descriptor) -> Result<Vec<u8>, E>,
+    E: std::fmt::Display,
+{
+    let digest = layer.digest.clone();
+    let blob = fetch_blob(layer).map_err(|error| LayerError::Fetch {
+        index,
+        digest: digest.clone(),
+        reason: error.to_string(),
+    })?;
+    let actual_digest = sha256_digest(&blob);
+    if actual_digest != layer.digest || blob.len() as u64 != layer.size {
+        return Err(LayerError::BlobMismatch {
+            index,
+            digest,
+            expected_size: layer.size,
+            actual_digest,
+            actual_size: blob.len() as u64,
+        });
+    }
+    Ok(blob)
+}
+
 fn extract_layer<F, E>(
     index: usize,
     layer: &Descriptor,
@@ -352,6 +483,7 @@ where
             index,
             digest,
             media_type: layer.media_type.clone(),
+            expected: SIMPLE_SIGNING_MEDIA_TYPE,
         });
     }
     let Some(encoded) = layer
@@ -366,21 +498,7 @@ where
         digest: digest.clone(),
         reason,
     })?;
-    let payload = fetch_blob(layer).map_err(|error| LayerError::Fetch {
-        index,
-        digest: digest.clone(),
-        reason: error.to_string(),
-    })?;
-    let actual_digest = sha256_digest(&payload);
-    if actual_digest != layer.digest || payload.len() as u64 != layer.size {
-        return Err(LayerError::BlobMismatch {
-            index,
-            digest,
-            expected_size: layer.size,
-            actual_digest,
-            actual_size: payload.len() as u64,
-        });
-    }
+    let payload = fetch_checked(index, layer, fetch_blob)?;
     Ok(SignedPayload {
         payload,
         signature,

@@ -11,6 +11,7 @@ pub mod buildah;
 pub mod builder;
 pub mod python;
 pub mod registry;
+pub mod trixie_skopeo;
 
 /// The OCI layouts in `../shared/images` (each with one manifest, tag `1.0`).
 pub const SHARED_OCI_IMAGES: &[&str] = &[

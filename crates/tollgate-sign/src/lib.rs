@@ -9,11 +9,17 @@
 //! manifest (build, append, read). [`verify`]: signatures against keys, payload claims and a
 //! threshold.
 
+pub mod bundle;
+pub mod dsse;
+pub mod intoto;
 pub mod keys;
 pub mod legacy;
 pub mod simple_signing;
 pub mod verify;
 
+pub use bundle::{Bundle, BundleContent, BundleError};
+pub use dsse::{DsseError, Envelope, EnvelopeSignature};
+pub use intoto::{Statement, StatementError};
 pub use keys::{KeyAlgorithm, KeyError, SigningKey, VerifyingKey};
 pub use legacy::SignedPayload;
 pub use simple_signing::{PayloadError, ReferencePolicy, SimpleSigning, verify_payload};

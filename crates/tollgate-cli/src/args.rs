@@ -29,6 +29,160 @@ pub(crate) enum Command {
     Db(DbArgs),
     /// Signing keys in cosign's format.
     Key(KeyArgs),
+    /// Sign an image (cosign's formats: a `.sig` tag and a Sigstore bundle referrer).
+    Sign(SignArgs),
+    /// Verify an image's signatures against public keys.
+    Verify(VerifyArgs),
+    /// Attach a signed in-toto attestation (SBOM, provenance, scan results) to an image.
+    Attest(AttestArgs),
+    /// Verify an image's attestations against public keys.
+    #[command(name = "verify-attestation")]
+    VerifyAttestation(VerifyAttestationArgs),
+}
+
+/// Where signatures and attestations are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SignatureFormatArg {
+    /// The `sha256-<hex>.sig`/`.att` tags (containers/image, Harbor, cosign 2).
+    Legacy,
+    /// A Sigstore bundle v0.3 attached as an OCI referrer (cosign 3).
+    Bundle,
+    /// Both.
+    Both,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SigningArgs {
+    /// The private key (cosign's encrypted format, or PKCS#8/SEC1 PEM). Its password comes from
+    /// $TOLLGATE_PASSWORD, $COSIGN_PASSWORD or a prompt.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key: std::path::PathBuf,
+
+    /// Where the signature goes.
+    #[arg(long, value_enum, default_value_t = SignatureFormatArg::Both)]
+    pub(crate) signature_format: SignatureFormatArg,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SignArgs {
+    /// The image: docker://REGISTRY/REPO[:TAG|@DIGEST] or oci:DIR[:TAG]. What the reference
+    /// resolves to (a manifest, or a multi-platform index) is signed.
+    pub(crate) target: String,
+
+    #[command(flatten)]
+    pub(crate) signing: SigningArgs,
+
+    /// An annotation to sign with the image, KEY=VALUE (repeatable).
+    #[arg(short = 'a', long = "annotation", value_name = "KEY=VALUE")]
+    pub(crate) annotations: Vec<String>,
+
+    /// The docker-reference the signature names [default: the registry reference as given,
+    /// without the digest; required for an OCI layout].
+    #[arg(long, value_name = "REFERENCE")]
+    pub(crate) identity: Option<String>,
+
+    #[command(flatten)]
+    pub(crate) image: ImageArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VerificationArgs {
+    /// A trusted public key (PEM); repeat for several.
+    #[arg(long = "key", value_name = "FILE", required = true)]
+    pub(crate) keys: Vec<std::path::PathBuf>,
+
+    /// How many distinct keys must have signed.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) threshold: usize,
+
+    /// Output: a table, or JSON for machines.
+    #[arg(long, short, value_enum, default_value_t = VerifyFormat::Table)]
+    pub(crate) format: VerifyFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum VerifyFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    /// The image: docker://REGISTRY/REPO[:TAG|@DIGEST] or oci:DIR[:TAG].
+    pub(crate) target: String,
+
+    #[command(flatten)]
+    pub(crate) verification: VerificationArgs,
+
+    /// An annotation the signature must carry, KEY=VALUE (repeatable).
+    #[arg(short = 'a', long = "annotation", value_name = "KEY=VALUE")]
+    pub(crate) annotations: Vec<String>,
+
+    /// The reference the signature must name: a repository (any tag), or REPO:TAG exactly
+    /// [default: the repository of the image reference].
+    #[arg(long, value_name = "REFERENCE", conflicts_with = "ignore_reference")]
+    pub(crate) identity: Option<String>,
+
+    /// Do not check the signed docker-reference (for images copied between registries).
+    #[arg(long)]
+    pub(crate) ignore_reference: bool,
+
+    #[command(flatten)]
+    pub(crate) image: ImageArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AttestArgs {
+    /// The image: docker://REGISTRY/REPO[:TAG|@DIGEST] or oci:DIR[:TAG].
+    pub(crate) target: String,
+
+    #[command(flatten)]
+    pub(crate) signing: SigningArgs,
+
+    /// The predicate type: cyclonedx, spdx, spdxjson, slsaprovenance, slsaprovenance02,
+    /// slsaprovenance1, link, vuln, openvex, custom, or a URI.
+    #[arg(long = "type", value_name = "TYPE", default_value = "custom")]
+    pub(crate) predicate_type: String,
+
+    /// The predicate: a JSON file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) predicate: std::path::PathBuf,
+
+    #[command(flatten)]
+    pub(crate) image: ImageArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifyAttestationArgs {
+    /// The image: docker://REGISTRY/REPO[:TAG|@DIGEST] or oci:DIR[:TAG].
+    pub(crate) target: String,
+
+    #[command(flatten)]
+    pub(crate) verification: VerificationArgs,
+
+    /// The predicate type required (names as for `attest --type`) [default: any].
+    #[arg(long = "type", value_name = "TYPE")]
+    pub(crate) predicate_type: Option<String>,
+
+    #[command(flatten)]
+    pub(crate) image: ImageArgs,
+}
+
+/// `--attest`: also attach the report to the image as a signed attestation.
+#[derive(Debug, Args)]
+pub(crate) struct AttestReportArgs {
+    /// Attach the report to the scanned image as a signed in-toto attestation (needs
+    /// --attest-key; the image must be in a registry or an OCI layout).
+    #[arg(long, requires = "attest_key")]
+    pub(crate) attest: bool,
+
+    /// The private key for --attest.
+    #[arg(long = "key", value_name = "FILE", requires = "attest")]
+    pub(crate) attest_key: Option<std::path::PathBuf>,
+
+    /// Where the attestation goes (with --attest).
+    #[arg(long = "signature-format", value_enum, default_value_t = SignatureFormatArg::Both)]
+    pub(crate) attest_signature_format: SignatureFormatArg,
 }
 
 #[derive(Debug, Args)]
@@ -217,6 +371,9 @@ pub(crate) struct SbomArgs {
 
     #[command(flatten)]
     pub(crate) cache: CacheArgs,
+
+    #[command(flatten)]
+    pub(crate) attest: AttestReportArgs,
 }
 
 /// The layer cache: analyses of layers kept by layer digest.
@@ -296,6 +453,9 @@ pub(crate) struct ScanArgs {
 
     #[command(flatten)]
     pub(crate) cache: CacheArgs,
+
+    #[command(flatten)]
+    pub(crate) attest: AttestReportArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -14,6 +14,7 @@ mod inspect;
 pub(crate) mod key;
 mod sbom;
 mod scan;
+pub(crate) mod sign;
 mod version;
 
 pub(crate) fn run(command: Command, printer: &Printer) -> anyhow::Result<ExitCode> {
@@ -24,10 +25,13 @@ pub(crate) fn run(command: Command, printer: &Printer) -> anyhow::Result<ExitCod
         Command::Version(args) => version::run(&args, printer),
         Command::Db(args) => db::run(&args, printer),
         Command::Key(args) => key::run(&args, printer),
+        Command::Sign(args) => sign::sign(&args, printer),
+        Command::Verify(args) => sign::verify(&args, printer),
+        Command::Attest(args) => sign::attest(&args, printer),
+        Command::VerifyAttestation(args) => sign::verify_attestation(&args, printer),
     }
 }
 
-/// Resolve the options shared by every command that reads an image, and open it.
 /// Open an image; `cache` (when not `--no-cache`) also keeps the index of a compressed archive.
 pub(crate) fn open_image(
     target: &str,
@@ -35,7 +39,16 @@ pub(crate) fn open_image(
     cache: Option<&CacheArgs>,
 ) -> anyhow::Result<Image> {
     let target = Target::parse(target)?;
-    let options = OpenOptions {
+    let options = open_options(args, cache)?;
+    Image::open(&target, &options).with_context(|| format!("failed to open `{target}`"))
+}
+
+/// The options shared by every command that reads an image.
+pub(crate) fn open_options(
+    args: &ImageArgs,
+    cache: Option<&CacheArgs>,
+) -> anyhow::Result<OpenOptions> {
+    Ok(OpenOptions {
         platform: args.platform.parse()?,
         limits: Limits {
             max_manifest_bytes: parse_size(&args.max_manifest_size)?,
@@ -52,8 +65,7 @@ pub(crate) fn open_image(
         },
         temp_dir: None,
         cache_dir: cache.and_then(cache_root),
-    };
-    Image::open(&target, &options).with_context(|| format!("failed to open `{target}`"))
+    })
 }
 
 /// One pass over an image for its inventory and `analyzers`: its layers walked once, with

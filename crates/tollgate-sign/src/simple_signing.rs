@@ -270,15 +270,35 @@ pub fn verify_payload(
 ) -> Result<SimpleSigning, PayloadError> {
     validate_digest(expected_manifest_digest)?;
     let parsed = SimpleSigning::parse(payload)?;
-    if parsed.manifest_digest != expected_manifest_digest {
+    check_claims(
+        &parsed,
+        expected_manifest_digest,
+        reference,
+        required_annotations,
+    )?;
+    Ok(parsed)
+}
+
+/// Check what a signature claims, whichever format carried it: the manifest digest, the
+/// reference, and every `required_annotations` pair as a string annotation.
+///
+/// # Errors
+/// The first [`PayloadError`] found.
+pub fn check_claims(
+    claims: &SimpleSigning,
+    expected_manifest_digest: &str,
+    reference: &ReferencePolicy,
+    required_annotations: &[(&str, &str)],
+) -> Result<(), PayloadError> {
+    if claims.manifest_digest != expected_manifest_digest {
         return Err(PayloadError::DigestMismatch {
-            signed: parsed.manifest_digest,
+            signed: claims.manifest_digest.clone(),
             expected: expected_manifest_digest.to_owned(),
         });
     }
-    reference.check(&parsed.docker_reference)?;
+    reference.check(&claims.docker_reference)?;
     for (key, expected) in required_annotations {
-        let found = parsed
+        let found = claims
             .optional
             .as_ref()
             .and_then(|optional| optional.get(*key));
@@ -297,7 +317,7 @@ pub fn verify_payload(
             }
         }
     }
-    Ok(parsed)
+    Ok(())
 }
 
 /// Check `algorithm:hex`: `sha256` with 64 or `sha512` with 128 lowercase hex digits.

@@ -4,9 +4,12 @@
 
 use std::fmt;
 
+use crate::attached::{Candidate, Found};
+use crate::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
+use crate::intoto::{COSIGN_SIGN_PREDICATE, Statement};
 use crate::keys::VerifyingKey;
 use crate::legacy::SignedPayload;
-use crate::simple_signing::{ReferencePolicy, SimpleSigning, verify_payload};
+use crate::simple_signing::{ReferencePolicy, SimpleSigning, check_claims};
 
 /// A signature that verified, and what it says.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,8 +18,30 @@ pub struct Verified {
     pub key_index: usize,
     /// Where the signature came from ([`SignedPayload::source`]).
     pub source: String,
-    /// The payload, parsed.
+    /// What it claims (for a bundle: the statement's subject as a payload).
     pub payload: SimpleSigning,
+    /// Which layout it was found in.
+    pub layout: SignatureLayout,
+}
+
+/// The layout a signature was found in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureLayout {
+    /// A `sha256-<hex>.sig` layer.
+    Legacy,
+    /// A Sigstore bundle referrer.
+    Bundle,
+}
+
+impl SignatureLayout {
+    /// `legacy` or `bundle`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Legacy => "legacy",
+            Self::Bundle => "bundle",
+        }
+    }
 }
 
 /// Why a candidate signature was not accepted.
@@ -75,11 +100,11 @@ fn describe(rejections: &[Rejection]) -> String {
     out
 }
 
-/// Verify `candidates` (payload + signature pairs, from any layout) for the image whose manifest
-/// digest is `manifest_digest`. A candidate is accepted when one of `keys` verifies its signature
-/// over the exact payload bytes and the payload passes [`verify_payload`]. Succeeds when at least
-/// `threshold` distinct keys have an accepted signature; returns the accepted ones (one per
-/// candidate, the first key that verified it).
+/// Verify `candidates` (payload + signature pairs from `.sig` layers) for the image whose
+/// manifest digest is `manifest_digest`. A candidate is accepted when one of `keys` verifies its
+/// signature over the exact payload bytes and the payload passes [`verify_payload`]. Succeeds
+/// when at least `threshold` distinct keys have an accepted signature; returns the accepted ones
+/// (one per candidate, the first key that verified it).
 ///
 /// `unreadable` are candidates that could not even be read (a layer without its annotation, a
 /// blob that does not match), reported among the rejections.
@@ -95,58 +120,209 @@ pub fn verify_signatures(
     required_annotations: &[(&str, &str)],
     threshold: usize,
 ) -> Result<Vec<Verified>, VerifyError> {
+    let candidates: Vec<Candidate> = candidates
+        .iter()
+        .cloned()
+        .map(Candidate::SimpleSigning)
+        .collect();
+    verify_image_signatures(
+        &Found {
+            candidates,
+            unreadable: unreadable.to_vec(),
+        },
+        keys,
+        manifest_digest,
+        reference,
+        required_annotations,
+        threshold,
+    )
+}
+
+/// Verify the image signatures [`crate::attached::find`] collected, from either layout: a
+/// simple-signing payload from a `.sig` layer, or a DSSE envelope (from a bundle referrer) over
+/// an in-toto statement of predicate type [`COSIGN_SIGN_PREDICATE`] whose subject is the image.
+/// Either way the signature is checked over the exact bytes, then the claims (digest,
+/// reference, annotations) with [`check_claims`], then the threshold of distinct keys.
+///
+/// # Errors
+/// [`VerifyError::BadThreshold`], [`VerifyError::NotEnough`] with every rejection's reason.
+pub fn verify_image_signatures(
+    found: &Found,
+    keys: &[VerifyingKey],
+    manifest_digest: &str,
+    reference: &ReferencePolicy,
+    required_annotations: &[(&str, &str)],
+    threshold: usize,
+) -> Result<Vec<Verified>, VerifyError> {
+    tally(found, keys, threshold, |candidate| {
+        let (signers, claims, format) = match candidate {
+            Candidate::SimpleSigning(signed) => {
+                let key_index = verifying_key(keys, &signed.payload, &signed.signature)?;
+                let claims = SimpleSigning::parse(&signed.payload)
+                    .map_err(|error| format!("signature valid, but {error}"))?;
+                (vec![key_index], claims, SignatureLayout::Legacy)
+            }
+            Candidate::Envelope { envelope, .. } => {
+                let signers = envelope.verify(keys).map_err(|error| error.to_string())?;
+                let statement = signed_statement(envelope)?;
+                statement
+                    .check(manifest_digest, Some(COSIGN_SIGN_PREDICATE))
+                    .map_err(|error| format!("signature valid, but {error}"))?;
+                let claims = statement
+                    .claims(manifest_digest)
+                    .map_err(|error| format!("signature valid, but {error}"))?;
+                if claims.docker_reference.is_empty() && *reference != ReferencePolicy::Ignore {
+                    return Err(
+                        "signature valid, but its statement names no reference to check \
+                         (verify with the reference ignored to accept it)"
+                            .to_owned(),
+                    );
+                }
+                (signers, claims, SignatureLayout::Bundle)
+            }
+        };
+        check_claims(&claims, manifest_digest, reference, required_annotations)
+            .map_err(|error| format!("signature valid, but {error}"))?;
+        Ok((signers, Claims::Signature { claims, format }))
+    })
+    .map(|accepted| {
+        accepted
+            .into_iter()
+            .filter_map(|(key_index, source, claims)| match claims {
+                Claims::Signature { claims, format } => Some(Verified {
+                    key_index,
+                    source,
+                    payload: claims,
+                    layout: format,
+                }),
+                Claims::Attestation(_) => None,
+            })
+            .collect()
+    })
+}
+
+/// An attestation that verified.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifiedAttestation {
+    /// Index into the keys of the key that verified it.
+    pub key_index: usize,
+    /// Where it came from.
+    pub source: String,
+    /// The statement, parsed.
+    pub statement: Statement,
+}
+
+/// Verify the attestations [`crate::attached::find`] collected: the envelope's signature over
+/// PAE(payloadType, payload) by one of `keys`, the payload an in-toto statement whose subject
+/// is `manifest_digest` and whose predicate type is `predicate_type` (when given).
+///
+/// # Errors
+/// [`VerifyError::BadThreshold`], [`VerifyError::NotEnough`] with every rejection's reason.
+pub fn verify_attestations(
+    found: &Found,
+    keys: &[VerifyingKey],
+    manifest_digest: &str,
+    predicate_type: Option<&str>,
+    threshold: usize,
+) -> Result<Vec<VerifiedAttestation>, VerifyError> {
+    tally(found, keys, threshold, |candidate| {
+        let Candidate::Envelope { envelope, .. } = candidate else {
+            return Err("not an attestation".to_owned());
+        };
+        let signers = envelope.verify(keys).map_err(|error| error.to_string())?;
+        let statement = signed_statement(envelope)?;
+        statement
+            .check(manifest_digest, predicate_type)
+            .map_err(|error| format!("signature valid, but {error}"))?;
+        Ok((signers, Claims::Attestation(statement)))
+    })
+    .map(|accepted| {
+        accepted
+            .into_iter()
+            .filter_map(|(key_index, source, claims)| match claims {
+                Claims::Attestation(statement) => Some(VerifiedAttestation {
+                    key_index,
+                    source,
+                    statement,
+                }),
+                Claims::Signature { .. } => None,
+            })
+            .collect()
+    })
+}
+
+/// What an accepted candidate says.
+enum Claims {
+    Signature {
+        claims: SimpleSigning,
+        format: SignatureLayout,
+    },
+    Attestation(Statement),
+}
+
+/// The first key that verifies `signature` over `payload`.
+fn verifying_key(keys: &[VerifyingKey], payload: &[u8], signature: &[u8]) -> Result<usize, String> {
+    let mut last_key_error = None;
+    let key_index = keys.iter().position(|key| {
+        key.verify(payload, signature)
+            .map_err(|error| last_key_error = Some(error))
+            .is_ok()
+    });
+    key_index.ok_or_else(|| match (keys.len(), last_key_error) {
+        (1, Some(error)) => error.to_string(),
+        (_, Some(error)) => format!("no trusted key verifies it (last: {error})"),
+        (_, None) => "no trusted key verifies it".to_owned(),
+    })
+}
+
+/// The in-toto statement inside a verified envelope.
+fn signed_statement(envelope: &Envelope) -> Result<Statement, String> {
+    envelope
+        .expect_payload_type(IN_TOTO_PAYLOAD_TYPE)
+        .map_err(|error| format!("signature valid, but {error}"))?;
+    Statement::parse(&envelope.payload).map_err(|error| format!("signature valid, but {error}"))
+}
+
+/// Check every candidate with `check` (which returns the keys that signed it and what it
+/// claims), and accept when `threshold` distinct keys signed an accepted candidate.
+fn tally(
+    found: &Found,
+    keys: &[VerifyingKey],
+    threshold: usize,
+    mut check: impl FnMut(&Candidate) -> Result<(Vec<usize>, Claims), String>,
+) -> Result<Vec<(usize, String, Claims)>, VerifyError> {
     if threshold == 0 || threshold > keys.len() {
         return Err(VerifyError::BadThreshold {
             threshold,
             keys: keys.len(),
         });
     }
-    let mut verified = Vec::new();
-    let mut rejections = unreadable.to_vec();
+    let mut accepted = Vec::new();
+    let mut rejections = found.unreadable.clone();
     let mut signed_by = vec![false; keys.len()];
-    for candidate in candidates {
-        let reject = |reason: String| Rejection {
-            source: candidate.source.clone(),
-            reason,
-        };
-        let mut last_key_error = None;
-        let key_index = keys.iter().position(|key| {
-            key.verify(&candidate.payload, &candidate.signature)
-                .map_err(|error| last_key_error = Some(error))
-                .is_ok()
-        });
-        let Some(key_index) = key_index else {
-            let reason = match (keys.len(), last_key_error) {
-                (1, Some(error)) => error.to_string(),
-                (_, Some(error)) => format!("no trusted key verifies it (last: {error})"),
-                (_, None) => "no trusted key verifies it".to_owned(),
-            };
-            rejections.push(reject(reason));
-            continue;
-        };
-        match verify_payload(
-            &candidate.payload,
-            manifest_digest,
-            reference,
-            required_annotations,
-        ) {
-            Ok(payload) => {
-                signed_by[key_index] = true;
-                verified.push(Verified {
-                    key_index,
-                    source: candidate.source.clone(),
-                    payload,
-                });
+    for candidate in &found.candidates {
+        match check(candidate) {
+            Ok((signers, claims)) => {
+                for signer in &signers {
+                    if let Some(signed) = signed_by.get_mut(*signer) {
+                        *signed = true;
+                    }
+                }
+                let key_index = signers.first().copied().unwrap_or_default();
+                accepted.push((key_index, candidate.source().to_owned(), claims));
             }
-            Err(error) => rejections.push(reject(format!("signature valid, but {error}"))),
+            Err(reason) => rejections.push(Rejection {
+                source: candidate.source().to_owned(),
+                reason,
+            }),
         }
     }
-    let found = signed_by.iter().filter(|signed| **signed).count();
-    if found >= threshold {
-        Ok(verified)
+    let count = signed_by.iter().filter(|signed| **signed).count();
+    if count >= threshold {
+        Ok(accepted)
     } else {
         Err(VerifyError::NotEnough {
-            found,
+            found: count,
             threshold,
             rejections,
         })

@@ -20,6 +20,29 @@ struct SbomReport<'a> {
 pub(crate) fn run(args: &SbomArgs, printer: &Printer) -> anyhow::Result<ExitCode> {
     let image = crate::commands::open_image(&args.target, &args.image, Some(&args.cache))?;
     let inventory = crate::commands::analyse_image(&image, &args.cache, &[], printer)?.inventory;
+    if args.attest.attest {
+        let (predicate_type, predicate) = match args.format {
+            SbomFormat::CyclonedxJson => (
+                "https://cyclonedx.org/bom",
+                serde_json::to_value(to_cyclonedx(&inventory, &sbom_options()))?,
+            ),
+            SbomFormat::SpdxJson => (
+                "https://spdx.dev/Document",
+                serde_json::to_value(to_spdx(&inventory, &sbom_options()))?,
+            ),
+            SbomFormat::Table | SbomFormat::Json => {
+                anyhow::bail!("--attest attaches an SBOM: use -f cyclonedx-json or -f spdx-json")
+            }
+        };
+        crate::commands::sign::attest_report(
+            &args.target,
+            &args.image,
+            &args.attest,
+            predicate_type,
+            predicate,
+            printer,
+        )?;
+    }
     let colours = args.output.is_none() && printer.colours();
     crate::output::write_output(printer, args.output.as_deref(), |out| match args.format {
         SbomFormat::Table => write_table(out, &inventory, colours),
@@ -35,10 +58,7 @@ pub(crate) fn run(args: &SbomArgs, printer: &Printer) -> anyhow::Result<ExitCode
             Ok(())
         }
         SbomFormat::CyclonedxJson | SbomFormat::SpdxJson => {
-            let options = SbomOptions {
-                created: crate::time::created_timestamp(),
-                tool_version: env!("CARGO_PKG_VERSION").to_owned(),
-            };
+            let options = sbom_options();
             let document = if args.format == SbomFormat::CyclonedxJson {
                 to_cyclonedx(&inventory, &options)
             } else {
@@ -101,4 +121,11 @@ fn write_table(out: &mut dyn Write, inventory: &Inventory, colours: bool) -> any
         )?;
     }
     Ok(())
+}
+
+fn sbom_options() -> SbomOptions {
+    SbomOptions {
+        created: crate::time::created_timestamp(),
+        tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+    }
 }

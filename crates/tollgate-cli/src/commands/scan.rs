@@ -193,6 +193,18 @@ pub(crate) fn run(args: &ScanArgs, printer: &Printer) -> anyhow::Result<ExitCode
         ScanFormat::Junit => Format::Junit,
         ScanFormat::Html => Format::Html,
     };
+    // The attestation goes first: when it cannot be made, nothing is written.
+    if args.attest.attest {
+        let (predicate_type, predicate) = attestation_predicate(&report, format)?;
+        crate::commands::sign::attest_report(
+            &args.target,
+            &args.image,
+            &args.attest,
+            predicate_type,
+            predicate,
+            printer,
+        )?;
+    }
     let colours = args.output.is_none() && printer.colours();
     crate::output::write_output(printer, args.output.as_deref(), |out| {
         render(&report, format, RenderOptions { colours }, out)?;
@@ -323,4 +335,39 @@ fn read_bounded(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
         bail!("`{}` is larger than {MAX_SBOM} bytes", path.display());
     }
     Ok(bytes)
+}
+
+/// What `--attest` attaches: the CycloneDX document when that is the format asked for, else
+/// cosign's vulnerability predicate (as `trivy --format cosign-vuln` writes it) with the JSON
+/// report as its result.
+fn attestation_predicate(
+    report: &ScanReport,
+    format: Format,
+) -> anyhow::Result<(&'static str, serde_json::Value)> {
+    let rendered = |format| -> anyhow::Result<serde_json::Value> {
+        let mut bytes = Vec::new();
+        render(report, format, RenderOptions { colours: false }, &mut bytes)?;
+        Ok(serde_json::from_slice(&bytes)?)
+    };
+    if format == Format::CycloneDx {
+        return Ok(("https://cyclonedx.org/bom", rendered(Format::CycloneDx)?));
+    }
+    let version = env!("CARGO_PKG_VERSION");
+    let predicate = serde_json::json!({
+        "invocation": {"parameters": null, "uri": "", "event_id": "", "builder.id": ""},
+        "scanner": {
+            "uri": format!("pkg:generic/tollgate@{version}"),
+            "version": version,
+            "db": {
+                "uri": report.db.as_ref().map(|db| db.path.clone()).unwrap_or_default(),
+                "version": report.db.as_ref().map(|db| db.content_digest.clone()).unwrap_or_default(),
+            },
+            "result": rendered(Format::Json)?,
+        },
+        "metadata": {
+            "scanStartedOn": report.created,
+            "scanFinishedOn": crate::time::created_timestamp(),
+        },
+    });
+    Ok(("https://cosign.sigstore.dev/attestation/vuln/v1", predicate))
 }

@@ -7,6 +7,7 @@ mod inspect;
 mod key;
 mod sbom;
 mod scan;
+mod sign;
 mod version;
 
 use std::process::{Command, Output};

@@ -8,6 +8,7 @@ mod key;
 mod sbom;
 mod scan;
 mod sign;
+mod sign_interop;
 mod version;
 
 use std::process::{Command, Output};

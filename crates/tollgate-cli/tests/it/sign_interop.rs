@@ -473,3 +473,60 @@ fn ed25519_keys_work_both_ways() {
     interop.tollgate_sign(&key, "app:1.0", &["--signature-format", "legacy"]);
     interop.skopeo_verify(&key, None, "app:1.0").unwrap();
 }
+
+/// A key pair made by containers/image (`skopeo generate-sigstore-key`: `ENCRYPTED COSIGN
+/// PRIVATE KEY` and its published `.pub`): tollgate decrypts the private key, signs with it,
+/// and both skopeo and tollgate verify that signature against skopeo's `.pub`, so the key
+/// tollgate decrypted is the one whose public half skopeo published.
+#[test]
+fn tollgate_signs_with_a_key_skopeo_generated() {
+    let interop = interop_or_skip!();
+    interop.push_alpine("app:1.0");
+    let passphrase = interop
+        .skopeo
+        .stage_bytes("generate-passphrase", format!("{PASSWORD}\n"));
+    let inside = interop.skopeo.path_inside("skopeo-key");
+    interop.skopeo.skopeo_ok(&[
+        "generate-sigstore-key",
+        "--output-prefix",
+        &inside,
+        "--passphrase-file",
+        &passphrase,
+    ]);
+    let private =
+        fs_err::read_to_string(interop.skopeo.host_path(&format!("{inside}.private"))).unwrap();
+    assert!(
+        private.starts_with("-----BEGIN ENCRYPTED COSIGN PRIVATE KEY-----"),
+        "{private}"
+    );
+    // Under tollgate's names: <prefix>.key and <prefix>.pub.
+    let prefix = interop.keys.path().join("made-by-skopeo");
+    fs_err::write(with_extension(&prefix, "key"), &private).unwrap();
+    fs_err::copy(
+        interop.skopeo.host_path(&format!("{inside}.pub")),
+        with_extension(&prefix, "pub"),
+    )
+    .unwrap();
+
+    interop.tollgate_sign(&prefix, "app:1.0", &[]);
+    let output = interop.tollgate_verify(&[&prefix], "app:1.0", &[]);
+    assert_success("tollgate verify (skopeo's key pair)", &output);
+    interop.skopeo_verify(&prefix, None, "app:1.0").unwrap();
+    // The wrong password is refused with one line naming the key file.
+    let key = with_extension(&prefix, "key");
+    let wrong = tollgate_with_env(
+        &[
+            "sign",
+            &interop.docker("app:1.0"),
+            "--key",
+            key.to_str().unwrap(),
+        ],
+        &[("TOLLGATE_PASSWORD", "not the password")],
+    );
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(
+        stderr(&wrong).contains("made-by-skopeo.key"),
+        "{}",
+        stderr(&wrong)
+    );
+}

@@ -35,7 +35,7 @@ impl LayoutDirectory {
         &self.source
     }
 
-    fn index_bytes(&self, limits: &Limits) -> Result<Index> {
+    fn read_index(&self, limits: &Limits) -> Result<Index> {
         let path = self.root.join("index.json");
         let bytes = fs_err::read(&path).map_err(|source| Error::io("read", &path, source))?;
         if bytes.len() as u64 > limits.max_manifest_bytes {
@@ -98,7 +98,7 @@ impl LayoutDirectory {
         };
         let mut descriptor = Descriptor::of(media_type, bytes);
         descriptor.annotations = Some([(REF_NAME_ANNOTATION.to_owned(), tag.to_owned())].into());
-        let mut index = self.index_bytes(&Limits::default())?;
+        let mut index = self.read_index(&Limits::default())?;
         index
             .manifests
             .retain(|entry| entry.annotation(REF_NAME_ANNOTATION) != Some(tag));
@@ -107,7 +107,7 @@ impl LayoutDirectory {
     }
 
     pub(super) fn list_referrer(&self, descriptor: Descriptor) -> Result<()> {
-        let mut index = self.index_bytes(&Limits::default())?;
+        let mut index = self.read_index(&Limits::default())?;
         if index
             .manifests
             .iter()
@@ -124,7 +124,7 @@ impl LayoutDirectory {
         reference: &str,
         limits: &Limits,
     ) -> Result<Option<StoredManifest>> {
-        let index = self.index_bytes(limits)?;
+        let index = self.read_index(limits)?;
         let entry = if reference.contains(':') {
             let digest: Digest = reference.parse()?;
             if let Some(entry) = index
@@ -166,7 +166,7 @@ impl LayoutDirectory {
     }
 
     pub(super) fn referrers(&self, subject: &Digest, limits: &Limits) -> Result<Vec<Descriptor>> {
-        let index = self.index_bytes(limits)?;
+        let index = self.read_index(limits)?;
         let subject = subject.to_string();
         let mut found = Vec::new();
         for entry in index.manifests {

@@ -102,7 +102,7 @@ fn describe(rejections: &[Rejection]) -> String {
 
 /// Verify `candidates` (payload + signature pairs from `.sig` layers) for the image whose
 /// manifest digest is `manifest_digest`. A candidate is accepted when one of `keys` verifies its
-/// signature over the exact payload bytes and the payload passes [`verify_payload`]. Succeeds
+/// signature over the exact payload bytes and the payload passes [`crate::verify_payload`]. Succeeds
 /// when at least `threshold` distinct keys have an accepted signature; returns the accepted ones
 /// (one per candidate, the first key that verified it).
 ///

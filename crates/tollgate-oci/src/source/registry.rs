@@ -185,6 +185,23 @@ impl RegistrySource {
         expected: Option<&Digest>,
         limits: &Limits,
     ) -> Result<ManifestBlob> {
+        self.manifest_if_present(manifest_reference, display, expected, limits)?
+            .ok_or_else(|| Error::ReferenceNotFound {
+                reference: display.to_owned(),
+                source_name: self.describe(),
+                available: self.available_tags(),
+            })
+    }
+
+    /// GET a manifest by tag or digest, bounded and verified; `None` when the registry says it
+    /// does not exist (signature tags usually do not).
+    pub(crate) fn manifest_if_present(
+        &self,
+        manifest_reference: &str,
+        display: &str,
+        expected: Option<&Digest>,
+        limits: &Limits,
+    ) -> Result<Option<ManifestBlob>> {
         let path = format!(
             "/v2/{}/manifests/{manifest_reference}",
             self.reference.repository()
@@ -192,11 +209,7 @@ impl RegistrySource {
         let response = self.fetch(&path, Some(MANIFEST_ACCEPT))?;
         let status = response.status();
         if status == StatusCode::NOT_FOUND {
-            return Err(Error::ReferenceNotFound {
-                reference: display.to_owned(),
-                source_name: self.describe(),
-                available: self.available_tags(),
-            });
+            return Ok(None);
         }
         if !status.is_success() {
             return Err(status_error(response));
@@ -214,19 +227,8 @@ impl RegistrySource {
                 hint: " (raise it with --max-manifest-size)",
             });
         }
-        let media_type = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.split(';').next())
-            .map(str::trim)
-            .filter(|value| !value.is_empty())
-            .map(str::to_owned);
-        let sent_digest = response
-            .headers()
-            .get("docker-content-digest")
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.trim().parse::<Digest>().ok());
+        let media_type = content_type(&response);
+        let sent_digest = content_digest(&response);
         let bytes = read_small_blob(response, &what, expected, limit)?;
         // A registry that names other content than it sends is broken or lying: either way the
         // digest we would report for the image would not be the one it serves by that name.
@@ -243,11 +245,11 @@ impl RegistrySource {
         let digest = expected
             .cloned()
             .unwrap_or_else(|| Digest::sha256_of(&bytes));
-        Ok(ManifestBlob {
+        Ok(Some(ManifestBlob {
             bytes,
             digest,
             media_type,
-        })
+        }))
     }
 
     /// The first tags of the repository, for a "not found" message; best effort, as the
@@ -789,6 +791,27 @@ pub(crate) fn status_error(response: Response) -> Error {
         status,
         detail,
     }
+}
+
+/// The media type of a response, without parameters.
+pub(crate) fn content_type(response: &Response) -> Option<String> {
+    response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .map(str::trim)
+        .filter(|value| !value.is_empty())
+        .map(str::to_owned)
+}
+
+/// The `Docker-Content-Digest` a registry names, if it is a valid digest.
+pub(crate) fn content_digest(response: &Response) -> Option<Digest> {
+    response
+        .headers()
+        .get("docker-content-digest")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<Digest>().ok())
 }
 
 /// A URL for a message, without its query: a redirect to blob storage carries a signature

